@@ -1,0 +1,57 @@
+# Lab 4.4, Weight Initialization Strategies for Deep Networks: the one entry point.
+# Every target creates the course environment (.venv) first if it is missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed-stamp
+JOBS   ?=
+
+.PHONY: help env test test-fast lint release check-release demo grade bench lab freeze clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (initlab)" >/dev/null
+	touch $(STAMP)
+
+env: $(STAMP)  ## create the course environment (.venv) from requirements.txt
+
+test: $(STAMP)  ## set up, then run the whole test suite (what CI runs)
+	$(PY) -m pytest -n auto --dist loadfile
+
+test-fast: $(STAMP)  ## unit tests of lib/ only
+	$(PY) -m pytest tests -m "not slow" -q --ignore=tests/notebooks
+
+lint: $(STAMP)  ## ruff over lib/, tests/ and the source notebooks
+	$(BIN)/ruff check lib tests source
+
+release: $(STAMP)  ## regenerate release/ (student version) and notebooks/ (rendered lab) from source/
+	$(PY) -m labgrade.build
+
+check-release: $(STAMP)  ## fail if release/ or notebooks/ are stale
+	$(PY) -m labgrade.build --check
+
+demo: $(STAMP)  ## set up, release, build a sample class and grade it (the main job)
+	$(BIN)/labgrade demo $(if $(JOBS),--jobs $(JOBS))
+
+grade: $(STAMP)  ## grade real submissions in submitted/<student>/weight_init/
+	$(BIN)/labgrade grade $(if $(JOBS),--jobs $(JOBS))
+
+bench: $(STAMP)  ## benchmarks: notebook execution times and grading throughput (prints ratios)
+	$(PY) -m labgrade.bench
+
+lab: $(STAMP)  ## start JupyterLab on the student release
+	$(BIN)/labgrade lab
+
+freeze:  ## rewrite requirements.txt from the current environment
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements.txt.new && mv requirements.txt.new requirements.txt
+
+clean:  ## remove the environment and what grading wrote
+	rm -rf $(VENV) autograded/*/ submitted/*/ feedback/*/ gradebook.db reports/
