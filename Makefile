@@ -7,8 +7,9 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?=
+ASSIGNMENT := weight_init
 
-.PHONY: help env test test-fast lint release check-release demo grade bench lab freeze clean
+.PHONY: help env test test-fast lint release check-release demo grade bench bench-notebooks lab freeze clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -24,7 +25,10 @@ $(STAMP): requirements.txt pyproject.toml
 env: $(STAMP)  ## create the course environment (.venv) from requirements.txt
 
 test: $(STAMP)  ## set up, then run the whole test suite (what CI runs)
-	$(PY) -m pytest -n auto --dist loadfile
+	$(PY) -m pytest -n auto --dist loadfile tests
+	$(PY) -m pytest -n auto --dist loadfile -p no:randomly --nbval notebooks \
+	    --nbval-sanitize-with .ci/nbval_sanitize.cfg
+	$(PY) -m pytest -n auto --dist loadfile --nbval-lax source/$(ASSIGNMENT)
 
 test-fast: $(STAMP)  ## unit tests of lib/ only
 	$(PY) -m pytest tests -m "not slow" -q --ignore=tests/notebooks
@@ -44,8 +48,11 @@ demo: $(STAMP)  ## set up, release, build a sample class and grade it (the main 
 grade: $(STAMP)  ## grade real submissions in submitted/<student>/weight_init/
 	$(BIN)/labgrade grade $(if $(JOBS),--jobs $(JOBS))
 
-bench: $(STAMP)  ## benchmarks: notebook execution times and grading throughput (prints ratios)
+bench: $(STAMP)  ## benchmarks: grading throughput (prints ratios)
 	$(PY) -m labgrade.bench
+
+bench-notebooks: $(STAMP)  ## benchmark: each notebook's execution time against an empty notebook
+	$(PY) -m labgrade.nbbench
 
 lab: $(STAMP)  ## start JupyterLab on the student release
 	$(BIN)/labgrade lab

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 __all__ = ["ReferenceCalledError", "reference", "forbid"]
 
 _forbidden: set[str] = set()
+_calls: list[str] = []  # forbidden calls seen, even if the caller swallowed the error
 
 
 class ReferenceCalledError(RuntimeError):
@@ -29,6 +30,7 @@ def reference(name: str):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             if name in _forbidden:
+                _calls.append(name)
                 raise ReferenceCalledError(
                     f"initlab's reference {name!r} was called while grading your own "
                     f"{name!r}: write it yourself instead of calling initlab."
@@ -43,10 +45,18 @@ def reference(name: str):
 
 @contextmanager
 def forbid(*names: str):
-    """Within this block, calling any reference function in ``names`` raises."""
+    """Within this block, calling any reference function in ``names`` raises.
+
+    Yields a list that receives the name of every forbidden call made inside
+    the block, so a caller that catches the error is still caught.
+    """
     added = set(names) - _forbidden
     _forbidden.update(added)
+    seen: list[str] = []
+    start = len(_calls)
     try:
-        yield
+        yield seen
     finally:
+        seen.extend(_calls[start:])
+        del _calls[start:]
         _forbidden.difference_update(added)

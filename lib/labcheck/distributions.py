@@ -1,0 +1,211 @@
+"""Distribution checks for random initializers.
+
+An answer is graded on the *distribution* of what it draws, at fixed seeds,
+never on the exact numbers: ``rng.normal(0, s, shape)``,
+``rng.standard_normal(shape) * s`` and a loop over rows all pass.
+
+Design of the false-failure rate (the chance a correct answer fails), per check:
+
+* mean within 6 standard errors, std within 6 standard errors
+  (:math:`\\sigma/\\sqrt{2n}`): 2e-9 each (normal tails);
+* Kolmogorov-Smirnov test against the exact distribution at level 1e-6;
+* the largest magnitude of a uniform sample within a relative ``20/n`` of the
+  bound: :math:`(1 - 20/n)^n < e^{-20} = 2\\times10^{-9}`;
+* the Haar test of orthogonal matrices: KS at level 1e-6.
+
+So a correct answer fails an item with probability below 1e-5 even when an
+item runs several checks. The measured rates are printed by
+``python -m labgrade.fairness``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from initlab import _guard
+
+from .core import check_array
+
+__all__ = ["check_normal_sampler", "check_uniform_sampler", "check_orthogonal_sampler",
+           "check_rng_handling", "KS_ALPHA", "Z_SIGMAS"]
+
+KS_ALPHA = 1e-6
+Z_SIGMAS = 6.0
+
+
+def _draw(sampler, shape, rng, forbidden, name):
+    with _guard.forbid(*forbidden) as seen:
+        try:
+            W = sampler(shape, rng=rng)
+        except _guard.ReferenceCalledError:
+            W = None
+    if seen:
+        raise AssertionError(
+            f"{name} calls initlab's reference implementation ({', '.join(sorted(set(seen)))}). "
+            f"Write it yourself with numpy; no credit for calling initlab."
+        )
+    return W
+
+
+def _ks_pvalue(sample, cdf) -> float:
+    from scipy import stats
+
+    return float(stats.kstest(np.ravel(sample), cdf).pvalue)
+
+
+def _match_mistake(observed, mistakes, tolerance):
+    for description, value in (mistakes or {}).items():
+        if value > 0 and abs(observed - value) <= tolerance * value:
+            return description
+    return None
+
+
+def check_normal_sampler(sampler, shape, std, *, seed, name, mistakes=None, forbidden=()):
+    """Assert ``sampler(shape, rng=...)`` draws i.i.d. N(0, std**2) values of ``shape``.
+
+    ``mistakes`` maps a description of a likely mistake ("fan_in and fan_out
+    swapped") to the std it would produce; the failure message names it.
+    """
+    from scipy import stats
+
+    W = check_array(_draw(sampler, shape, np.random.default_rng(seed), forbidden, name), name, shape)
+    n = W.size
+    mean, s = float(W.mean()), float(W.std())
+    if abs(s - std) > Z_SIGMAS * std / math.sqrt(2 * n):
+        mistake = _match_mistake(s, mistakes, Z_SIGMAS / math.sqrt(2 * n))
+        ratio = s / std
+        if mistake:
+            raise AssertionError(
+                f"{name}: the standard deviation of your weights is {ratio:.3g} times the "
+                f"expected one. That is what you get when {mistake}."
+            )
+        raise AssertionError(
+            f"{name}: the standard deviation of your weights is {ratio:.3g} times the expected "
+            f"one. Check the formula of the std (and that you take the square root of the variance)."
+        )
+    if abs(mean) > Z_SIGMAS * std / math.sqrt(n):
+        raise AssertionError(f"{name}: your weights do not have mean 0 (mean is {mean / std:.3g} std).")
+    if _ks_pvalue(W, stats.norm(0, std).cdf) < KS_ALPHA:
+        kurt = float(stats.kurtosis(W.ravel()))
+        hint = " They look uniform: use a normal distribution here." if kurt < -0.9 else ""
+        raise AssertionError(f"{name}: your weights have the right std but are not normally distributed.{hint}")
+    return W
+
+
+def check_uniform_sampler(sampler, shape, bound, *, seed, name, mistakes=None, forbidden=()):
+    """Assert ``sampler(shape, rng=...)`` draws i.i.d. U(-bound, bound) values of ``shape``.
+
+    ``mistakes`` maps a description of a likely mistake to the bound it would produce.
+    """
+    from scipy import stats
+
+    W = check_array(_draw(sampler, shape, np.random.default_rng(seed), forbidden, name), name, shape)
+    n = W.size
+    top = float(np.abs(W).max())
+    if top > bound * (1 + 1e-12) or top < bound * (1 - 20.0 / n):
+        mistake = _match_mistake(top, {k: v for k, v in (mistakes or {}).items()}, 20.0 / n)
+        ratio = top / bound
+        if mistake:
+            raise AssertionError(
+                f"{name}: the bound of your uniform distribution is {ratio:.3g} times the "
+                f"expected one. That is what you get when {mistake}."
+            )
+        if abs(top / bound - math.sqrt(3)) < 0.05 or abs(top / bound - 1 / math.sqrt(3)) < 0.05:
+            raise AssertionError(
+                f"{name}: the bound is {ratio:.3g} times the expected one. For U(-a, a) the std "
+                f"is a/sqrt(3): the bound is sqrt(3) times the std, not the std itself."
+            )
+        raise AssertionError(
+            f"{name}: the largest |weight| is {ratio:.3g} times the expected bound. Check the "
+            f"formula of the bound."
+        )
+    if _ks_pvalue(W, stats.uniform(-bound, 2 * bound).cdf) < KS_ALPHA:
+        raise AssertionError(
+            f"{name}: your weights stay within the right bound but are not uniformly distributed "
+            f"on it (use rng.uniform(-a, a, size=shape))."
+        )
+    return W
+
+
+def check_orthogonal_sampler(sampler, shape, gain=1.0, *, seed, name, forbidden=(), haar_draws=1000):
+    """Assert ``sampler`` returns (semi-)orthogonal matrices times ``gain``, Haar-distributed.
+
+    Orthonormal rows when ``n_out <= n_in`` (columns otherwise). The Haar test
+    uses that an entry q of a Haar n x n orthogonal matrix has
+    ``(q + 1) / 2 ~ Beta((n-1)/2, (n-1)/2)``.
+    """
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    W = check_array(_draw(sampler, shape, rng, forbidden, name), name, shape)
+    M = W.reshape(shape[0], -1)
+    rows = M.shape[0] <= M.shape[1]
+    gram = M @ M.T if rows else M.T @ M
+    err = float(np.abs(gram - gain**2 * np.eye(gram.shape[0])).max())
+    if err > 1e-8 * max(1.0, gain**2):
+        which = "rows" if rows else "columns"
+        diag = np.diag(gram)
+        if np.allclose(gram, np.diag(diag), atol=1e-8 * max(1.0, gain**2)):
+            raise AssertionError(
+                f"{name}: the {which} are orthogonal but their norms are not {gain:g} "
+                f"(norms range {math.sqrt(diag.min()):.3g} to {math.sqrt(diag.max()):.3g}): normalize "
+                f"them and multiply by gain."
+            )
+        raise AssertionError(
+            f"{name}: the {which} of your matrix are not orthonormal (W W^T should be gain^2 I "
+            f"when n_out <= n_in, W^T W otherwise). Use the Q factor of a QR decomposition."
+        )
+    n = 5
+    first = np.empty(haar_draws)
+    for i in range(haar_draws):
+        Q = check_array(_draw(sampler, (n, n), rng, forbidden, name), name, (n, n))
+        first[i] = Q[0, 0] / gain
+    if np.all(first < 0) or np.all(first > 0):
+        raise AssertionError(
+            f"{name}: W[0, 0] has the same sign in every draw, so the matrices are not uniformly "
+            f"(Haar) distributed. Multiply the columns of Q by sign(diag(R)) (Mezzadri 2007)."
+        )
+    if _ks_pvalue((first + 1) / 2, stats.beta((n - 1) / 2, (n - 1) / 2).cdf) < KS_ALPHA:
+        raise AssertionError(
+            f"{name}: your orthogonal matrices are not uniformly (Haar) distributed. Start from "
+            f"a Gaussian matrix, take Q from its QR decomposition and multiply Q's columns by "
+            f"sign(diag(R))."
+        )
+    return W
+
+
+def check_rng_handling(sampler, shape, *, name, forbidden=()):
+    """Assert ``sampler`` draws from its ``rng`` argument, and only from it.
+
+    Equal int seeds give equal results, a Generator's stream continues from
+    call to call, and numpy's global random state is neither used nor changed.
+    """
+    state = np.random.get_state()
+    try:
+        np.random.seed(12345)
+        a = check_array(_draw(sampler, shape, 2024, forbidden, name), name, shape)
+        np.random.seed(54321)
+        b = check_array(_draw(sampler, shape, 2024, forbidden, name), name, shape)
+        if not np.array_equal(a, b):
+            raise AssertionError(
+                f"{name}: two calls with rng=2024 gave different weights, so your function "
+                f"draws from numpy's global random state. Draw with "
+                f"rng = np.random.default_rng(rng), then rng.standard_normal(...) or rng.uniform(...)."
+            )
+        np.random.seed(7)
+        before = np.random.get_state()[1].copy()
+        gen = np.random.default_rng(99)
+        c = _draw(sampler, shape, gen, forbidden, name)
+        d = _draw(sampler, shape, gen, forbidden, name)
+        if not np.array_equal(np.random.get_state()[1], before):
+            raise AssertionError(f"{name}: your function changes numpy's global random state; use rng only.")
+        if np.array_equal(c, d):
+            raise AssertionError(
+                f"{name}: two calls with the same Generator returned the same weights. Pass the "
+                f"Generator through (np.random.default_rng(rng) returns it unchanged) instead of "
+                f"re-seeding."
+            )
+    finally:
+        np.random.set_state(state)

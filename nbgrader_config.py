@@ -1,0 +1,25 @@
+"""nbgrader configuration of the course (the repository root is the course directory).
+
+One assignment, ``weight_init``: the ten notebooks of Lab 4.4 in source/weight_init/.
+Grading limits (per-cell timeout, per-student time and memory) live in
+``course.toml`` and are read by the grading tool (``labgrade``).
+"""
+
+import os
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.course_id = "lab44-weight-init"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.db_url = os.environ.get("LABGRADE_DB_URL", "sqlite:///" + os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "gradebook.db"))
+
+# What a student sees in place of a solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Notebooks always run on the course kernel, whatever a submission's metadata says.
+c.OverwriteKernelspec.enabled = True
+c.Execute.timeout = 120          # per cell, seconds
+c.Execute.interrupt_on_timeout = True
+c.Execute.allow_errors = True

@@ -1,0 +1,116 @@
+"""The course layout: clean sources, a release without solutions, generated folders in sync."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from labgrade import ASSIGNMENT, course_root
+
+ROOT = course_root()
+SOURCE = sorted((ROOT / "source" / ASSIGNMENT).glob("[0-9][0-9]_*.ipynb"))
+RELEASE = ROOT / "release" / ASSIGNMENT
+PARTS = [
+    "01_mathematical_foundations", "02_initialization_strategies", "03_weight_distributions",
+    "04_activation_statistics", "05_activation_visualization", "06_training_comparison",
+    "07_performance_analysis", "08_custom_initialization", "09_decision_framework", "10_best_practices",
+]
+REMOVED = re.compile(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)")
+
+
+def _nbgrader_cells(nb):
+    return [c for c in nb.cells if "nbgrader" in c.metadata]
+
+
+def test_ten_parts_in_order():
+    assert [p.stem for p in SOURCE] == PARTS
+
+
+@pytest.mark.parametrize("path", SOURCE, ids=lambda p: p.stem)
+def test_source_is_clean(path):
+    """Committed without outputs or execution counts, kernelspec python3, nbgrader metadata intact."""
+    raw = json.loads(path.read_text())
+    nb = nbformat.from_dict(raw)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name}: a code cell has stored outputs"
+            assert cell.execution_count is None, f"{path.name}: a code cell has an execution count"
+    graded = _nbgrader_cells(nb)
+    assert graded, f"{path.name} has no nbgrader cells"
+    ids = [c.metadata.nbgrader["grade_id"] for c in graded]
+    assert len(ids) == len(set(ids)), f"{path.name}: duplicate grade_ids"
+    tests = [c for c in graded if c.metadata.nbgrader.get("grade") and c.cell_type == "code"]
+    assert tests, f"{path.name} has no autograded test cell"
+    for c in graded:
+        meta = c.metadata.nbgrader
+        assert meta["schema_version"] == 3
+        if meta.get("grade"):
+            assert meta.get("points", 0) > 0, f"{path.name}:{meta['grade_id']} has no points"
+        if meta.get("grade") and c.cell_type == "code":
+            assert meta.get("locked"), f"{path.name}:{meta['grade_id']} test cell is not locked"
+            first = c.source.lstrip().splitlines()[0]
+            assert first.startswith('"""'), f"{path.name}:{meta['grade_id']} test cell lacks a docstring"
+        if meta.get("solution") and c.cell_type == "code":
+            assert "### BEGIN SOLUTION" in c.source
+
+
+def test_total_points_is_100():
+    total = sum(
+        c.metadata.nbgrader.get("points", 0)
+        for p in SOURCE for c in _nbgrader_cells(nbformat.read(p, as_version=4))
+        if c.metadata.nbgrader.get("grade")
+    )
+    assert total == 100
+
+
+@pytest.mark.parametrize("path", SOURCE, ids=lambda p: p.stem)
+def test_release_has_no_solution_hidden_test_or_output(path):
+    src = nbformat.read(path, as_version=4)
+    rel = nbformat.read(RELEASE / path.name, as_version=4)
+    assert len(rel.cells) == len(src.cells)
+    release_text = "\n".join(c.source for c in rel.cells)
+    assert not REMOVED.search(release_text), f"release/{path.name} still holds nbgrader markers"
+    for c in rel.cells:
+        if c.cell_type == "code":
+            assert c.outputs == [] and c.execution_count is None
+    # no line of a removed region of the source survives in the release
+    removed_lines = set()
+    for c in src.cells:
+        for block in re.findall(r"### BEGIN (?:SOLUTION|HIDDEN TESTS)\n(.*?)### END", c.source, re.S):
+            removed_lines.update(
+                line.strip() for line in block.splitlines()
+                if len(line.strip()) > 12 and not line.strip().startswith("#")
+            )
+    release_lines = {line.strip() for line in release_text.splitlines()}
+    leaked = sorted(removed_lines & release_lines)
+    assert not leaked, f"release/{path.name} leaks removed lines: {leaked[:3]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SOURCE, ids=lambda p: p.stem)
+def test_validator_passes_source_and_fails_release(path, tmp_path, monkeypatch):
+    """nbgrader's validator, through its Python API (the CLI exits 0 even when tests fail)."""
+    from nbgrader.validator import Validator
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    monkeypatch.chdir(tmp_path)
+    validator = Validator()
+    validator.ignore_checksums = True
+    result = validator.validate(str(path))
+    assert not result.get("failed"), f"source {path.name} fails validation: {result['failed'][:1]}"
+    result = Validator().validate(str(RELEASE / path.name))
+    assert result.get("failed"), f"untouched release {path.name} passes validation"
+
+
+@pytest.mark.slow
+def test_generated_folders_are_in_sync():
+    from labgrade.build import check
+
+    problems = check(ROOT)
+    assert not problems, "run `make release` and commit: " + "; ".join(problems)
