@@ -95,6 +95,13 @@ def variance_ratios(pre_activations, X) -> list[float]:
     ReLU gives about 1 from layer 2 on and about 2 at layer 1 (its input is not
     rectified), Xavier with ReLU about 1/2 (see the module docstring).
 
+    Caveat for a layer of one unit (the output of a binary classifier): its
+    variance is across samples only, without the spread between units that a
+    wide layer's pooled variance contains. In a deep ReLU network, where the
+    representations of different inputs grow similar with depth, this is well
+    below the theory (about 0.2 instead of 1 for He after seven hidden layers
+    of 100 units), so compare hidden layers with each other.
+
     Parameters
     ----------
     pre_activations : list of arrays
@@ -209,7 +216,7 @@ class ActivationAnalyzer:
 
 def analyze_activation_flow(architecture, X, init_method: str, activation: str, *,
                             rng=None) -> dict[str, list]:
-    """Initialize a network, propagate ``X`` once and collect per-layer statistics.
+    r"""Initialize a network, propagate ``X`` once and collect per-layer statistics.
 
     Parameters
     ----------
@@ -229,6 +236,16 @@ def analyze_activation_flow(architecture, X, init_method: str, activation: str, 
         ``'layers'``, ``'pre_means'``, ``'pre_stds'``, ``'post_means'``,
         ``'post_stds'``, ``'zero_fractions'``, ``'dead_fractions'`` and
         ``'variance_ratios'`` (:func:`variance_ratios` with the real input).
+
+    Notes
+    -----
+    With the same ``rng``, the normal initializers (``random_small``,
+    ``random_large``, ``xavier_normal``, ``he_normal``, ``lecun_normal``) draw
+    the same standard normal numbers and differ only by a scale factor. ReLU is
+    positively homogeneous (:math:`\mathrm{relu}(cz) = c\,\mathrm{relu}(z)`
+    for :math:`c > 0`) and the biases are zero, so the same units are zero for
+    the same samples: the zero and dead fractions of these methods are then
+    identical, layer by layer. Only the scale of the signal differs.
 
     Examples
     --------

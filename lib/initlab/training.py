@@ -443,6 +443,7 @@ class InitializationTrainer:
         y_test = self._check_y(y_test, X_test, "y_test", "X_test")
         epochs = _check_int(epochs, name="epochs")
         learning_rate = check_positive(learning_rate, name="learning_rate")
+        check_choice(init_method, tuple(INITIALIZERS), name="init_method")
         self.initialize_parameters(init_method, rng=rng)
 
         history: dict[str, list] = {key: [] for key in (

@@ -16,10 +16,12 @@ from .distributions import (
     check_normal_sampler,
     check_orthogonal_sampler,
     check_rng_handling,
+    check_truncated_normal_sampler,
     check_uniform_sampler,
 )
 
 __all__ = [
     "check_array", "check_close", "check_dict_keys", "no_delegation", "check_normal_sampler",
-    "check_uniform_sampler", "check_orthogonal_sampler", "check_rng_handling",
+    "check_uniform_sampler", "check_truncated_normal_sampler", "check_orthogonal_sampler",
+    "check_rng_handling",
 ]

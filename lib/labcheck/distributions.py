@@ -11,7 +11,11 @@ Design of the false-failure rate (the chance a correct answer fails), per check:
 * Kolmogorov-Smirnov test against the exact distribution at level 1e-6;
 * the largest magnitude of a uniform sample within a relative ``20/n`` of the
   bound: :math:`(1 - 20/n)^n < e^{-20} = 2\\times10^{-9}`;
-* the Haar test of orthogonal matrices: KS at level 1e-6.
+* the Haar test of orthogonal matrices: KS at level 1e-6;
+* the largest magnitude of a normal truncated at :math:`\\pm 2\\sigma` within ``180/n`` standard
+  deviations of :math:`2\\sigma`: the truncated density is at least 0.0566 per
+  :math:`\\sigma` near each end, so this fails with probability below
+  :math:`e^{-0.113 \\cdot 180} = 1.4\\times10^{-9}`.
 
 So a correct answer fails an item with probability below 1e-5 even when an
 item runs several checks. The measured rates are printed by
@@ -28,8 +32,8 @@ from initlab import _guard
 
 from .core import check_array
 
-__all__ = ["check_normal_sampler", "check_uniform_sampler", "check_orthogonal_sampler",
-           "check_rng_handling", "KS_ALPHA", "Z_SIGMAS"]
+__all__ = ["check_normal_sampler", "check_uniform_sampler", "check_truncated_normal_sampler",
+           "check_orthogonal_sampler", "check_rng_handling", "KS_ALPHA", "Z_SIGMAS"]
 
 KS_ALPHA = 1e-6
 Z_SIGMAS = 6.0
@@ -127,6 +131,85 @@ def check_uniform_sampler(sampler, shape, bound, *, seed, name, mistakes=None, f
             f"on it (use rng.uniform(-a, a, size=shape))."
         )
     return W
+
+
+def _match_distribution(sample, mistakes):
+    """The first mistake whose distribution the sample is consistent with (KS), or None."""
+    from scipy import stats
+
+    for description, dist in (mistakes or {}).items():
+        if not hasattr(dist, "cdf"):
+            if not dist > 0:
+                continue
+            dist = stats.truncnorm(-2.0, 2.0, scale=float(dist))
+        if _ks_pvalue(sample, dist.cdf) >= KS_ALPHA:
+            return description
+    return None
+
+
+def check_truncated_normal_sampler(sampler, shape, sigma, *, seed, name, mistakes=None, forbidden=()):
+    """Assert ``sampler(shape, rng=...)`` draws i.i.d. N(0, sigma**2) values truncated to [-2 sigma, 2 sigma].
+
+    ``sigma`` is the std of the normal *before* truncation, so the sample is
+    tested against ``scipy.stats.truncnorm(-2, 2, scale=sigma)``, whose std is
+    ``0.8796... * sigma`` (Keras divides the target std by 0.8796... to get
+    ``sigma``). Values beyond the cut must be redrawn, not clipped.
+
+    ``mistakes`` maps a description of a likely mistake to the distribution
+    it would produce: a frozen scipy distribution, or a number ``s`` standing
+    for a normal of std ``s`` truncated at ``+-2 s``. The message names the
+    first mistake the sample is consistent with (KS at the same level).
+    """
+    from scipy import stats
+
+    W = check_array(_draw(sampler, shape, np.random.default_rng(seed), forbidden, name), name, shape)
+    x = W.ravel()
+    n = x.size
+    expected = stats.truncnorm(-2.0, 2.0, scale=sigma)
+    cut = 2.0 * sigma
+    top = float(np.abs(x).max())
+    too_far = top > cut * (1 + 1e-12)
+    too_short = top < cut - min(180.0 / n, 2.0) * sigma
+    if not too_far and not too_short and _ks_pvalue(x, expected.cdf) >= KS_ALPHA:
+        return W
+    ratio = float(x.std()) / float(expected.std())
+    mistake = _match_distribution(x, mistakes)
+    if mistake:
+        raise AssertionError(
+            f"{name}: your weights do not follow the expected truncated normal (their std is "
+            f"{ratio:.3g} times the expected one). That is what you get when {mistake}."
+        )
+    at_edge = int(np.count_nonzero(np.abs(x) >= top * (1 - 1e-12)))
+    if at_edge >= 3:
+        raise AssertionError(
+            f"{name}: {at_edge} of your weights sit exactly at the largest magnitude: you clipped the "
+            f"values beyond the cut (np.clip) instead of redrawing them."
+        )
+    if too_far:
+        if top > 3.0 * sigma:
+            raise AssertionError(
+                f"{name}: your weights are not truncated (the largest |weight| is {top / cut:.3g} times "
+                f"the cut at 2 sigma). Redraw every value with |x| > 2 sigma until none is left."
+            )
+        raise AssertionError(
+            f"{name}: some of your weights lie beyond the cut at 2 sigma (the largest |weight| is "
+            f"{top / cut:.3g} times the cut). sigma, the std before truncation, is the target std "
+            f"divided by 0.8796..."
+        )
+    if too_short:
+        raise AssertionError(
+            f"{name}: your largest |weight| is only {top / cut:.3g} times the expected cut at 2 sigma, "
+            f"so you truncate too early. sigma, the std before truncation, is the target std divided "
+            f"by 0.8796...; truncate at 2 sigma, not at 2 times the target std."
+        )
+    kurt = float(stats.kurtosis(x))
+    hint = ""
+    if kurt < -1.0:
+        hint = " They look uniform: draw from a normal and redraw the values beyond 2 sigma."
+    raise AssertionError(
+        f"{name}: your weights stay within the cut at 2 sigma but are not distributed as a truncated "
+        f"normal (their std is {ratio:.3g} times the expected one).{hint}"
+    )
 
 
 def check_orthogonal_sampler(sampler, shape, gain=1.0, *, seed, name, forbidden=(), haar_draws=1000):

@@ -1,0 +1,60 @@
+"""Grading settings from ``course.toml`` (due date and limits)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from . import ASSIGNMENT, course_root
+
+
+@dataclass(frozen=True)
+class Settings:
+    assignment: str = ASSIGNMENT
+    due: str = "2026-12-18 23:59:00 UTC"
+    cell_timeout: int = 120        # s, nbgrader Execute.timeout
+    student_timeout: int = 1200    # s, wall clock of one student's autograde
+    memory_mb: int = 4096          # RLIMIT_AS of autograde and of each kernel
+    jobs: int = 0                  # 0: number of cores
+
+    @property
+    def due_datetime(self) -> datetime:
+        from nbgrader.utils import parse_utc
+
+        return parse_utc(self.due)
+
+    def with_overrides(self, **kw) -> Settings:
+        return replace(self, **{k: v for k, v in kw.items() if v is not None})
+
+    def job_count(self) -> int:
+        n = self.jobs or default_jobs()
+        return max(1, int(n))
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover (not Linux)
+        return os.cpu_count() or 1
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or course_root() / "course.toml"
+    if not path.exists():
+        return Settings()
+    data = tomllib.loads(path.read_text())
+    a, lim, g = data.get("assignment", {}), data.get("limits", {}), data.get("grading", {})
+    s = Settings(
+        assignment=a.get("id", ASSIGNMENT),
+        due=str(a.get("due", Settings.due)),
+        cell_timeout=int(lim.get("cell_timeout", Settings.cell_timeout)),
+        student_timeout=int(lim.get("student_timeout", Settings.student_timeout)),
+        memory_mb=int(lim.get("memory_mb", Settings.memory_mb)),
+        jobs=int(g.get("jobs", 0)),
+    )
+    if s.assignment != ASSIGNMENT:
+        raise ValueError(f"course.toml names assignment {s.assignment!r}; this course has {ASSIGNMENT!r}")
+    return s
