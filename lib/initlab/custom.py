@@ -132,6 +132,11 @@ def _check_shapes_chain(shapes) -> list[tuple[int, int]]:
         )
     if len(shapes) == 0:
         raise ValueError("shapes must list at least one (n_out, n_in) tuple, got an empty list.")
+    if all(isinstance(d, numbers.Integral) for d in shapes):
+        raise TypeError(
+            f"shapes must be a list of (n_out, n_in) tuples, one per layer, got the single shape "
+            f"{shapes!r}; for one layer pass [{tuple(shapes)!r}]."
+        )
     dims = []
     for i, shape in enumerate(shapes):
         s = check_shape(shape, min_dims=2, name=f"shapes[{i}]")
@@ -359,7 +364,9 @@ def _check_data(X, n_features: int) -> np.ndarray:
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"X must be a 2-D array of numbers (features, samples), got {type(X).__name__}.") from err
+        raise TypeError(
+            f"X must be a 2-D array of numbers (features, samples), got {type(X).__name__}."
+        ) from err
     if arr.ndim != 2:
         raise ValueError(f"X must be 2-D (features, samples), got an array of shape {arr.shape}.")
     if arr.shape[0] != n_features:

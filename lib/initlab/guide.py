@@ -300,7 +300,7 @@ def _tree_lines(node: dict, prefix: str = "") -> list[str]:
         if "children" in child:
             lines += _tree_lines(child, inner)
         else:
-            lines.append(f"{inner}└── {child['advice']}  ->  {child['method']}")
+            lines.append(f"{inner}└── {child['advice']}  -> {child['method']}")
     return lines
 
 
@@ -330,7 +330,8 @@ def render_quick_reference() -> str:
     """
     lines = ["| Scenario | Recommended | Alternative | Notes |", "|---|---|---|---|"]
     for row in QUICK_REFERENCE:
-        lines.append(f"| {row.scenario} | {_cell(row.recommended)} | {_cell(row.alternative)} | {row.notes} |")
+        cells = [row.scenario, _cell(row.recommended), _cell(row.alternative), row.notes]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -388,7 +389,9 @@ def choose_initializer(activation: str, num_hidden: int, *, recurrent: bool = Fa
     if num_hidden < 0:
         raise ValueError(f"num_hidden must be a non-negative int, got {num_hidden!r}.")
     if not isinstance(recurrent, bool):
-        raise TypeError(f"recurrent must be True or False, got {recurrent!r} of type {type(recurrent).__name__}.")
+        raise TypeError(
+            f"recurrent must be True or False, got {recurrent!r} of type {type(recurrent).__name__}."
+        )
 
     if recurrent:
         return "orthogonal"

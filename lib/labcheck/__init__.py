@@ -11,7 +11,7 @@ probability below 1e-5 per graded item (each individual check below 1e-6 or
 draw its random numbers.
 """
 
-from .core import check_array, check_close, check_dict_keys, no_delegation
+from .core import check_array, check_close, check_dict_keys, check_std, no_delegation
 from .distributions import (
     check_normal_sampler,
     check_orthogonal_sampler,
@@ -21,7 +21,7 @@ from .distributions import (
 )
 
 __all__ = [
-    "check_array", "check_close", "check_dict_keys", "no_delegation", "check_normal_sampler",
+    "check_array", "check_close", "check_std", "check_dict_keys", "no_delegation", "check_normal_sampler",
     "check_uniform_sampler", "check_truncated_normal_sampler", "check_orthogonal_sampler",
     "check_rng_handling",
 ]

@@ -6,7 +6,7 @@ import numpy as np
 
 from initlab import _guard
 
-__all__ = ["check_array", "check_close", "check_dict_keys", "no_delegation"]
+__all__ = ["check_array", "check_close", "check_std", "check_dict_keys", "no_delegation"]
 
 
 def check_array(value, name: str, shape=None, *, dtype=np.float64) -> np.ndarray:
@@ -66,6 +66,25 @@ def check_close(actual, expected, name: str, *, rtol=1e-7, atol=1e-10, hints=Non
         f"{name} differs from the expected values in {int(bad.sum())} of {bad.size} entries "
         f"(largest difference {float(np.nanmax(np.abs(actual_arr - expected_arr))):.3g})."
     )
+
+
+def check_std(values, std, name: str, *, rtol=0.1, hints=None) -> None:
+    """Assert the sample std of ``values`` is within a relative ``rtol`` of ``std``.
+
+    A loose check for visible tests on a worked example (the statistical
+    grading is in :mod:`labcheck.distributions`). ``hints`` maps a description
+    of a likely mistake to the std it would give; the message names the one
+    closest to the observed std, if it is within ``rtol`` of it.
+    """
+    observed = float(np.std(values))
+    if abs(observed / std - 1) <= rtol:
+        return
+    message = f"{name} has std {observed:.4g}; expected about {std:.4g}."
+    close = [(abs(observed / wrong - 1), d) for d, wrong in (hints or {}).items()
+             if wrong > 0 and abs(observed / wrong - 1) <= rtol]
+    if close:
+        message += f" It looks like {min(close)[1]}."
+    raise AssertionError(message)
 
 
 def check_dict_keys(value, name: str, keys) -> dict:

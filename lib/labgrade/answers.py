@@ -1,0 +1,142 @@
+"""The answer catalogue: correct answers written another way, and wrong answers
+students actually write. Run with ``python -m labgrade.catalogue``.
+
+Each wrong answer is a small realistic change of the model solution and names
+the test cell(s) it must lose and a piece of the hint the student must see.
+"""
+
+from __future__ import annotations
+
+from .catalogue import Answer
+
+C = True   # correct
+W = False  # wrong
+
+CORRECT = [
+    # ---------------------------------------------------------------- Part 1
+    Answer("std_lookup_table", "01", "theoretical_std", C, why="if/elif chain instead of a dict", code="""
+        if method == "xavier":
+            return (2 / (fan_in + fan_out)) ** 0.5
+        elif method == "he":
+            return (2 / fan_in) ** 0.5
+        elif method == "lecun":
+            return 1 / fan_in ** 0.5
+        raise ValueError(method)
+    """),
+    # ---------------------------------------------------------------- Part 2
+    Answer("xavier_normal_standard_normal_times_std", "02", "xavier_normal", C,
+           why="rng.standard_normal(shape) * std instead of rng.normal(0, std, shape)", code="""
+        gen = np.random.default_rng(rng)
+        n_out, n_in = shape[0], shape[1]
+        receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+        return gen.standard_normal(shape) * np.sqrt(2.0 / ((n_in + n_out) * receptive)) * gain
+    """),
+    Answer("xavier_normal_row_by_row", "02", "xavier_normal", C,
+           why="drawing one row at a time in a loop", code="""
+        rng = np.random.default_rng(rng)
+        fan_in, fan_out = initlab.compute_fans(shape)
+        std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+        rows = [rng.normal(0.0, std, size=tuple(shape[1:])) for _ in range(shape[0])]
+        return np.stack(rows)
+    """),
+    Answer("he_normal_float32_cast_back", "02", "he_normal", C,
+           why="float32 intermediates, cast back to float64", code="""
+        rng = np.random.default_rng(rng)
+        fan_in, fan_out = initlab.compute_fans(shape)
+        fan = fan_in if mode == "fan_in" else fan_out
+        gain = np.float32(np.sqrt(2.0 / (1.0 + negative_slope ** 2)))
+        w = rng.standard_normal(tuple(shape), dtype=np.float32) * (gain / np.float32(np.sqrt(fan)))
+        return w.astype(np.float64)
+    """),
+    Answer("he_uniform_via_std", "02", "he_uniform", C,
+           why="bound computed as sqrt(3) * std, drawn as a scaled U(0, 1)", code="""
+        rng = np.random.default_rng(rng)
+        fan_in, fan_out = initlab.compute_fans(shape)
+        fan = fan_in if mode == "fan_in" else fan_out
+        std = math.sqrt(2.0 / (1.0 + negative_slope ** 2)) / math.sqrt(fan)
+        bound = math.sqrt(3.0) * std
+        return (2.0 * rng.random(tuple(shape)) - 1.0) * bound
+    """),
+    Answer("lecun_normal_reversed_draw_order", "02", "lecun_normal", C,
+           why="draws the transpose and transposes back (another order of draws)", code="""
+        rng = np.random.default_rng(rng)
+        fan_in, _ = initlab.compute_fans(shape)
+        flat = rng.normal(0.0, 1.0 / math.sqrt(fan_in), size=tuple(reversed(shape)))
+        return np.ascontiguousarray(flat.T)
+    """),
+    Answer("orthogonal_by_svd", "02", "orthogonal", C,
+           why="orthogonal factor from an SVD with a random sign flip (Haar as well)", code="""
+        rng = np.random.default_rng(rng)
+        rows, cols = shape[0], math.prod(shape[1:])
+        a = rng.standard_normal((rows, cols))
+        u, _, vt = np.linalg.svd(a, full_matrices=False)
+        q = u @ vt                      # polar factor of a Gaussian matrix: Haar distributed
+        return gain * q.reshape(tuple(shape))
+    """),
+    Answer("variance_scaling_truncnorm_by_inverse_cdf", "02", "variance_scaling", C,
+           why="truncated normal by inverse CDF (scipy) instead of rejection", code="""
+        from scipy import stats
+        rng = np.random.default_rng(rng)
+        fan_in, fan_out = initlab.compute_fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}.get(mode)
+        if n is None:
+            raise ValueError(f"unknown mode {mode!r}")
+        std = math.sqrt(scale / n)
+        if distribution == "normal":
+            return rng.standard_normal(tuple(shape)) * std
+        if distribution == "uniform":
+            return rng.uniform(-math.sqrt(3) * std, math.sqrt(3) * std, size=tuple(shape))
+        if distribution == "truncated_normal":
+            sigma = std / 0.87962566103423978
+            return stats.truncnorm.rvs(-2, 2, scale=sigma, size=tuple(shape), random_state=rng)
+        raise ValueError(f"unknown distribution {distribution!r}")
+    """),
+]
+
+WRONG = [
+    # ---------------------------------------------------------------- Part 1
+    Answer("std_returns_variance", "01", "theoretical_std", W, ("test_theoretical_std",),
+           "variance", subs=[("return float(np.sqrt(variances[method]))", "return float(variances[method])")]),
+    Answer("std_xavier_is_lecun", "01", "theoretical_std", W, ("test_theoretical_std",),
+           "lecun", subs=[('"xavier": 2.0 / (fan_in + fan_out)', '"xavier": 1.0 / fan_in')]),
+    Answer("bound_sqrt3_over_n", "01", "uniform_bound", W, ("test_uniform_bound",),
+           "sqrt(3", subs=[("np.sqrt(3.0 * variances[method])", "np.sqrt(1.5 * variances[method])")]),
+    # ---------------------------------------------------------------- Part 2
+    Answer("xavier_normal_variance_as_std", "02", "xavier_normal", W, ("test_xavier_normal",),
+           "variance", subs=[("gain * math.sqrt(2.0 / (fan_in + fan_out))", "gain * (2.0 / (fan_in + fan_out))")]),
+    Answer("xavier_normal_ignores_gain", "02", "xavier_normal", W, ("test_xavier_normal",),
+           "gain", subs=[("std = gain * math.sqrt", "std = math.sqrt")]),
+    Answer("xavier_uniform_sqrt3", "02", "xavier_uniform", W, ("test_xavier_uniform",),
+           "sqrt(3", subs=[("math.sqrt(6.0 / (fan_in + fan_out))", "math.sqrt(3.0 / (fan_in + fan_out))")]),
+    Answer("he_normal_fan_out", "02", "he_normal", W, ("test_he_normal",),
+           "fan", subs=[('fan = {"fan_in": fan_in, "fan_out": fan_out}[mode]',
+                         'fan = {"fan_in": fan_out, "fan_out": fan_in}[mode]')]),
+    Answer("he_normal_ignores_slope", "02", "he_normal", W, ("test_he_normal",),
+           "slope", subs=[("(1.0 + negative_slope**2) * fan", "fan")]),
+    Answer("he_normal_global_random_state", "02", "he_normal", W, ("test_he_normal",),
+           "global", subs=[("return rng.normal(0.0, std, size=tuple(shape))",
+                            "return np.random.randn(*shape) * std")]),
+    Answer("he_uniform_bound_is_std", "02", "he_uniform", W, ("test_he_uniform",),
+           "as the bound", subs=[("math.sqrt(6.0 / ((1.0 + negative_slope**2) * fan))",
+                            "math.sqrt(2.0 / ((1.0 + negative_slope**2) * fan))")]),
+    Answer("lecun_normal_uses_fan_out", "02", "lecun_normal", W, ("test_lecun_normal",),
+           "fan", subs=[("fan_in, _ = initlab.compute_fans(shape)", "_, fan_in = initlab.compute_fans(shape)")]),
+    Answer("lecun_uniform_sqrt6", "02", "lecun_uniform", W, ("test_lecun_uniform",),
+           "bound", subs=[("math.sqrt(3.0 / fan_in)", "math.sqrt(6.0 / fan_in)")]),
+    Answer("orthogonal_no_sign_correction", "02", "orthogonal", W, ("test_orthogonal",),
+           "sign(diag(R))", subs=[("q = q * np.where(np.diag(r) < 0, -1.0, 1.0)", "q = q")]),
+    Answer("orthogonal_ignores_gain", "02", "orthogonal", W, ("test_orthogonal",),
+           "gain", subs=[("return gain * q.reshape(shape)", "return q.reshape(shape)")]),
+    Answer("orthogonal_unnormalized", "02", "orthogonal", W, ("test_orthogonal",),
+           "orthonormal", subs=[("q, r = np.linalg.qr(a)", "q, r = a, np.linalg.qr(a)[1]")]),
+    Answer("orthogonal_delegates_to_initlab", "02", "orthogonal", W, ("test_orthogonal",),
+           "initlab", code="return initlab.WeightInitializer.orthogonal(shape, gain, rng=rng)"),
+    Answer("vs_truncated_uncorrected", "02", "variance_scaling", W, ("test_variance_scaling",),
+           "0.8796", subs=[("z * (math.sqrt(variance) / 0.87962566103423978)", "z * math.sqrt(variance)")]),
+    Answer("vs_fan_avg_is_sum", "02", "variance_scaling", W, ("test_variance_scaling",),
+           "fan_avg", subs=[('"fan_avg": (fan_in + fan_out) / 2.0', '"fan_avg": fan_in + fan_out')]),
+    Answer("vs_uniform_bound_is_std", "02", "variance_scaling", W, ("test_variance_scaling",),
+           "as the bound", subs=[("bound = math.sqrt(3.0 * variance)", "bound = math.sqrt(variance)")]),
+]
+
+ANSWERS = CORRECT + WRONG

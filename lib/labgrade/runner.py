@@ -1,0 +1,332 @@
+"""Grade a class in parallel with nbgrader's own ``autograde`` and ``generate_feedback``.
+
+nbgrader grades one student after another in one process (no parallel
+autograde, nbgrader issue #174), and one broken submission can stop the run
+(issue #1083). Here each student is one ``nbgrader autograde weight_init
+--student <id>`` subprocess, run by a pool of ``jobs`` worker threads:
+
+* the subprocess starts in its own session (process group) under
+  ``python -m labgrade._limits``, which sets ``RLIMIT_AS`` (memory) before
+  exec'ing nbgrader; kernels inherit the limit;
+* nbgrader's ``Execute.timeout`` interrupts a cell that runs too long (the
+  cell fails, grading goes on): the notebook's status is ``timed_out``;
+* at the per-student time limit the process group and every descendant
+  (kernels start in sessions of their own) are killed; notebooks that did not
+  finish are ``timed_out`` and score 0;
+* when autograde fails (a kernel died, a notebook is not JSON, ...), nbgrader
+  drops the whole student; the worker then grades the student's notebooks one
+  by one (``--notebook``) so that only the broken notebook is ``failed``;
+* notebooks that could not be graded get ``auto_score = 0`` in the gradebook
+  (as nbgrader does for missing notebooks), so that re-grading never leaves a
+  stale score behind; manual scores are never touched;
+* finally ``nbgrader generate_feedback`` renders the student's feedback with
+  :class:`labgrade.feedback.HideHiddenTests` (no hidden test shown).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import ASSIGNMENT, course_root, tool_env
+from .config import Settings
+from .gradebook import open_gradebook, worker_db_url
+
+FEEDBACK_PREPROCESSORS = [
+    "nbgrader.preprocessors.GetGrades",
+    "labgrade.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+
+@dataclass
+class StudentRun:
+    """What happened when one student was graded."""
+
+    student: str
+    submitted: bool = True
+    seconds: float = 0.0
+    returncode: int | None = None
+    killed: bool = False                     # per-student time limit reached
+    salvaged: bool = False                   # graded notebook by notebook after a failure
+    notebooks: dict[str, str] = field(default_factory=dict)   # nb -> ok|missing|failed|timed_out
+    errors: dict[str, str] = field(default_factory=dict)      # nb -> why it failed
+    feedback: bool = False
+    log: str = ""
+
+
+@dataclass
+class Workspace:
+    """The folders of one grading run (nbgrader's course directory layout)."""
+
+    root: Path                 # the course repository (source/, nbgrader_config.py)
+    workdir: Path              # where submitted/, autograded/, feedback/, reports/ live
+
+    @property
+    def submitted(self) -> Path:
+        return self.workdir / "submitted"
+
+    @property
+    def autograded(self) -> Path:
+        return self.workdir / "autograded"
+
+    @property
+    def feedback(self) -> Path:
+        return self.workdir / "feedback"
+
+    @property
+    def reports(self) -> Path:
+        return self.workdir / "reports"
+
+    @property
+    def logs(self) -> Path:
+        return self.workdir / ".grading" / "logs"
+
+    def submission(self, student: str) -> Path:
+        return self.submitted / student / ASSIGNMENT
+
+    def autograded_dir(self, student: str) -> Path:
+        return self.autograded / student / ASSIGNMENT
+
+
+def nbgrader_cmd(ws: Workspace, url: str, *args: str) -> list[str]:
+    return [
+        sys.executable, "-m", "nbgrader", *args,
+        f"--CourseDirectory.root={ws.workdir}",
+        f"--CourseDirectory.source_directory={ws.root / 'source'}",
+        f"--CourseDirectory.db_url={url}",
+    ]
+
+
+def autograde_cmd(ws: Workspace, url: str, student: str, settings: Settings, notebook: str | None = None):
+    cmd = nbgrader_cmd(ws, url, "autograde", ASSIGNMENT, "--student", student, "--force",
+                       f"--Execute.timeout={settings.cell_timeout}", "--log-level=INFO")
+    if notebook:
+        cmd.append(f"--notebook={notebook}")
+    return [sys.executable, "-m", "labgrade._limits", "--memory-mb", str(settings.memory_mb), "--", *cmd]
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    """Kill ``proc``, its process group and all its descendants (kernels have their own sessions)."""
+    import psutil
+
+    try:
+        parent = psutil.Process(proc.pid)
+        family = parent.children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    for p in family:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=10)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover
+        pass
+
+
+def run_limited(cmd: list[str], cwd: Path, log: Path, timeout: float) -> tuple[int | None, bool]:
+    """Run ``cmd`` in its own session, output appended to ``log``. Returns (returncode, killed)."""
+    if timeout <= 0:
+        return None, True
+    with open(log, "a") as fh:
+        fh.write("$ " + " ".join(cmd) + "\n")
+        fh.flush()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=tool_env(), stdout=fh, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            return proc.wait(timeout=timeout), False
+        except subprocess.TimeoutExpired:
+            kill_tree(proc)
+            fh.write(f"\n[labgrade] killed at the per-student time limit ({timeout:.0f} s left)\n")
+            return proc.returncode, True
+        except BaseException:
+            kill_tree(proc)
+            raise
+
+
+def classify_failure(text: str) -> str:
+    """Why an autograde run failed, from its log (one line for grades.csv)."""
+    if "DeadKernelError" in text or "Kernel died" in text:
+        return "the kernel died while running this notebook (it exited, was killed or ran out of memory)"
+    if "UnresponsiveKernelError" in text:
+        return "the kernel stopped responding and could not be interrupted"
+    if "NotJSONError" in text or "does not appear to be JSON" in text:
+        return "the submitted file is not a valid notebook (not JSON)"
+    if "NotebookValidationError" in text or "ValidationError" in text:
+        return "the submitted notebook does not validate against the notebook format"
+    errors = [ln for ln in text.splitlines() if "Error" in ln and not ln.startswith("$ ")]
+    tail = errors[-1].strip() if errors else "nbgrader autograde failed"
+    return "autograde error: " + tail[:200]
+
+
+def notebook_executed(path: Path) -> bool:
+    """True if ``path`` is an autograded notebook that ran (not just the sanitized copy)."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:
+        return False
+    return any(c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+
+
+def zero_ungraded(url: str, student: str, notebooks: list[str]) -> None:
+    """auto_score = 0 for the grades of notebooks that could not be graded (manual scores kept)."""
+    if not notebooks:
+        return
+    from nbgrader.api import MissingEntry
+
+    with open_gradebook(url) as gb:
+        for nb in notebooks:
+            try:
+                sub = gb.find_submission_notebook(nb, ASSIGNMENT, student)
+            except MissingEntry:
+                continue
+            for grade in sub.grades:
+                grade.auto_score = 0.0
+                grade.needs_manual_grade = grade.manual_score is not None
+        gb.db.commit()
+
+
+def grade_student(ws: Workspace, url: str, student: str, notebooks: list[str], settings: Settings,
+                  feedback: bool = True) -> StudentRun:
+    """Autograde (and feedback) one student; never raises for a broken submission."""
+    run = StudentRun(student)
+    start = time.monotonic()
+    sub = ws.submission(student)
+    if not sub.is_dir():
+        run.submitted = False
+        run.notebooks = {nb: "missing" for nb in notebooks}
+        return run
+    ws.logs.mkdir(parents=True, exist_ok=True)
+    log = ws.logs / f"{student}.log"
+    log.write_text("")
+    run.log = str(log)
+    wurl = worker_db_url(url)
+    deadline = start + settings.student_timeout
+    present = [nb for nb in notebooks if (sub / f"{nb}.ipynb").exists()]
+    for nb in notebooks:
+        run.notebooks[nb] = "ok" if nb in present else "missing"
+
+    rc, killed = run_limited(autograde_cmd(ws, wurl, student, settings), ws.root, log,
+                             deadline - time.monotonic())
+    run.returncode = rc
+    dest = ws.autograded_dir(student)
+    if killed:
+        run.killed = True
+        for nb in present:
+            path = dest / f"{nb}.ipynb"
+            if not notebook_executed(path):
+                path.unlink(missing_ok=True)
+                run.notebooks[nb] = "timed_out"
+                run.errors[nb] = (f"not graded: the student's grading was stopped at the per-student "
+                                  f"time limit ({settings.student_timeout} s)")
+    elif rc != 0:
+        # nbgrader dropped the whole student; grade notebook by notebook so only the broken one fails
+        run.salvaged = True
+        whole = classify_failure(log.read_text(errors="replace"))
+        for nb in present:
+            mark = log.stat().st_size
+            rc_nb, killed_nb = run_limited(autograde_cmd(ws, wurl, student, settings, notebook=nb),
+                                           ws.root, log, deadline - time.monotonic())
+            if killed_nb:
+                run.killed = True
+                (dest / f"{nb}.ipynb").unlink(missing_ok=True)
+                run.notebooks[nb] = "timed_out"
+                run.errors[nb] = (f"not graded: the student's grading was stopped at the per-student "
+                                  f"time limit ({settings.student_timeout} s)")
+            elif rc_nb != 0:
+                with open(log, errors="replace") as fh:
+                    fh.seek(mark)
+                    text = fh.read()
+                run.notebooks[nb] = "failed"
+                run.errors[nb] = classify_failure(text) if text.strip() else whole
+        if not any(v == "failed" for v in run.notebooks.values()) and not run.killed:
+            # the whole run failed but every notebook passes alone: report the first failure
+            run.errors["*"] = whole
+    bad = [nb for nb, st in run.notebooks.items() if st != "ok"]
+    zero_ungraded(url, student, bad)
+
+    if feedback and dest.is_dir() and any(dest.glob("*.ipynb")):
+        fb_log = ws.logs / f"{student}.feedback.log"
+        cmd = nbgrader_cmd(ws, wurl, "generate_feedback", ASSIGNMENT, "--student", student, "--force",
+                           "--log-level=WARN",
+                           f"--GenerateFeedback.preprocessors={FEEDBACK_PREPROCESSORS!r}")
+        with open(fb_log, "w") as fh:
+            res = subprocess.run(cmd, cwd=ws.root, env=tool_env(), stdout=fh, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, timeout=max(60, settings.student_timeout))
+        run.feedback = res.returncode == 0
+    run.seconds = time.monotonic() - start
+    return run
+
+
+def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str], settings: Settings, *,
+              jobs: int, feedback: bool = True, progress: bool = True) -> dict[str, StudentRun]:
+    """Grade ``students`` with ``jobs`` parallel workers; a progress bar on stderr."""
+    from tqdm import tqdm
+
+    results: dict[str, StudentRun] = {}
+    lock = threading.Lock()
+    todo = [s for s in students if ws.submission(s).is_dir()]
+    for s in students:
+        if s not in todo:
+            results[s] = StudentRun(s, submitted=False, notebooks={nb: "missing" for nb in notebooks})
+    bar = tqdm(total=len(todo), desc="grading", unit="student", disable=not progress, file=sys.stderr,
+               dynamic_ncols=True)
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade") as pool:
+        futures = {pool.submit(grade_student, ws, url, s, notebooks, settings, feedback): s for s in todo}
+        try:
+            for fut in as_completed(futures):
+                s = futures[fut]
+                try:
+                    run = fut.result()
+                except Exception as exc:  # a bug of ours, not the student's: record, keep going
+                    run = StudentRun(s, returncode=None,
+                                     notebooks={nb: "failed" for nb in notebooks},
+                                     errors={nb: f"grading error: {exc!r}" for nb in notebooks})
+                with lock:
+                    results[s] = run
+                bar.set_postfix_str(f"{s} {_short(run)}", refresh=False)
+                bar.update(1)
+        except KeyboardInterrupt:
+            for f in futures:
+                f.cancel()
+            raise
+        finally:
+            bar.close()
+    return {s: results[s] for s in students}
+
+
+def _short(run: StudentRun) -> str:
+    states = set(run.notebooks.values()) - {"ok"}
+    return ",".join(sorted(states)) if states else "ok"
+
+
+def clean_student_outputs(ws: Workspace, student: str) -> None:
+    for d in (ws.autograded / student, ws.feedback / student):
+        if d.exists():
+            shutil.rmtree(d)
+
+
+def course_workspace(workdir: Path | None = None) -> Workspace:
+    root = course_root()
+    return Workspace(root=root, workdir=Path(workdir).resolve() if workdir else root)
+
+
+_WS_RE = re.compile(r"\s+")
