@@ -58,21 +58,20 @@ def is_sqlite(url: str) -> bool:
 def sqlite_path(url: str) -> Path | None:
     if not is_sqlite(url):
         return None
-    path = urlsplit(url).path
-    # sqlite:///relative.db -> path "/relative.db"; sqlite:////abs.db -> "//abs.db"
-    if url.startswith("sqlite:////"):
-        return Path(path[1:])
-    return Path(path.lstrip("/")).resolve()
+    rest = url.split("://", 1)[1].split("?", 1)[0]   # "/relative.db" or "//abs/path.db"
+    if rest in ("", "/:memory:"):
+        return None
+    return Path(rest[1:]).resolve()
 
 
 def worker_db_url(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> str:
     """The URL given to the autograde workers: SQLite gets a busy timeout."""
     if not is_sqlite(url):
         return url
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    query.setdefault("timeout", str(busy_timeout))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    base, _, query = url.partition("?")
+    params = dict(parse_qsl(query))
+    params.setdefault("timeout", f"{busy_timeout:g}")
+    return base + "?" + urlencode(params)
 
 
 def redact(url: str) -> str:

@@ -1,0 +1,242 @@
+"""labgrade: grade Lab 4.4 with nbgrader, in parallel, with limits, feedback and reports.
+
+  labgrade demo     release the lab, build the sample class, grade it (make demo)
+  labgrade grade    grade submitted/<student>/weight_init/ (make grade)
+  labgrade report   rewrite grades.csv and the report from the gradebook (after manual grading)
+  labgrade lab      JupyterLab on the student release
+
+Run ``labgrade <command> --help`` for the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from . import ASSIGNMENT, course_root
+from .config import default_jobs, load_settings
+
+
+def _common(p: argparse.ArgumentParser, grading: bool = True) -> None:
+    p.add_argument("--course-dir", type=Path, default=None, metavar="DIR",
+                   help="where submitted/, autograded/, feedback/, reports/ and the default gradebook are "
+                        "(default: the repository root; source/ is always the repository's)")
+    p.add_argument("--db-url", default=None, metavar="URL",
+                   help="gradebook URL: sqlite:///path.db or postgresql://user:pw@host/db "
+                        "(default: $LABGRADE_DB_URL, else sqlite:///<course-dir>/gradebook.db)")
+    if not grading:
+        return
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help=f"students graded in parallel (default: course.toml, 0 there = cores: {default_jobs()})")
+    p.add_argument("--students", default=None, metavar="A,B,...",
+                   help="grade only these students (default: every folder of submitted/ and every "
+                        "student of the gradebook)")
+    p.add_argument("--cell-timeout", type=int, default=None, metavar="S",
+                   help="per-cell timeout in seconds (nbgrader Execute.timeout; default: course.toml)")
+    p.add_argument("--student-timeout", type=int, default=None, metavar="S",
+                   help="per-student time limit in seconds (default: course.toml)")
+    p.add_argument("--memory-mb", type=int, default=None, metavar="MB",
+                   help="address-space limit of autograde and each kernel (default: course.toml)")
+    p.add_argument("--no-feedback", action="store_true", help="skip nbgrader generate_feedback")
+    p.add_argument("--no-report", action="store_true", help="skip reports/item_analysis.html")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="labgrade", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    p = sub.add_parser("grade", help="grade the submissions in submitted/<student>/weight_init/",
+                       description="Grade every student of submitted/ (nbgrader autograde, one subprocess "
+                                   "per student, in parallel), then feedback/, reports/grades.csv, "
+                                   "reports/students.csv and reports/item_analysis.html.")
+    _common(p)
+    p = sub.add_parser("demo", help="release, build the sample class, grade it",
+                       description="Release the lab from source/, write the sample class into "
+                                   "submitted/ (refuses if submitted/ holds other students), and grade it.")
+    _common(p)
+    p.add_argument("--seed", type=int, default=44, help="seed of the sample class (submission times)")
+    p = sub.add_parser("report", help="rewrite reports/ from the gradebook (e.g. after manual grading)")
+    _common(p, grading=False)
+    p = sub.add_parser("lab", help="start JupyterLab on release/weight_init/")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="passed to jupyter lab")
+    return parser
+
+
+def _db_url(args, workdir: Path) -> str:
+    from .gradebook import default_db_url
+
+    return args.db_url or os.environ.get("LABGRADE_DB_URL") or default_db_url(workdir)
+
+
+def _roster(ws, url: str, only: str | None) -> list[str]:
+    from .gradebook import open_gradebook
+
+    if only:
+        return [s.strip() for s in only.split(",") if s.strip()]
+    names = {p.parent.name for p in ws.submitted.glob(f"*/{ASSIGNMENT}") if p.is_dir()}
+    try:
+        with open_gradebook(url) as gb:
+            names |= {s.id for s in gb.students}
+    except Exception:
+        pass
+    return sorted(names)
+
+
+def run(ws, url: str, roster: list[str], settings, *, jobs: int, feedback: bool = True, report: bool = True,
+        quiet: bool = False, resettable=frozenset(), title: str = "") -> dict:
+    """Prepare the gradebook, grade ``roster``, write feedback/, reports/. Returns a summary dict."""
+    from . import gradebook as gbm
+    from .report import write_report
+    from .results import collect, save_runs, table, write_grades_csv, write_students_csv
+    from .runner import grade_all
+
+    t0 = time.perf_counter()
+    notebooks = gbm.source_notebook_ids(ws.root)
+    if not quiet:
+        print(f"gradebook {gbm.redact(url)}; {len(roster)} students, {len(notebooks)} notebooks, "
+              f"{jobs} parallel; limits: cell {settings.cell_timeout} s, student "
+              f"{settings.student_timeout} s, memory {settings.memory_mb} MiB", flush=True)
+    gbm.prepare(url, ws.workdir, roster, settings, root=ws.root, resettable=set(resettable))
+    t1 = time.perf_counter()
+    runs = grade_all(ws, url, roster, notebooks, settings, jobs=jobs, feedback=feedback, progress=not quiet)
+    t2 = time.perf_counter()
+    save_runs(ws, runs)
+    rows, summaries = collect(ws, url, roster, runs, cell_timeout=settings.cell_timeout)
+    ws.reports.mkdir(parents=True, exist_ok=True)
+    write_grades_csv(rows, ws.reports / "grades.csv")
+    write_students_csv(summaries, ws.reports / "students.csv")
+    if report:
+        write_report(rows, summaries, ws.reports / "item_analysis.html", title or f"Lab 4.4, {ASSIGNMENT}")
+    t3 = time.perf_counter()
+    if not quiet:
+        print(table(rows, summaries))
+        print(f"\ngraded {sum(r.submitted for r in runs.values())} submissions in {t2 - t1:.1f} s "
+              f"(gradebook set-up {t1 - t0:.1f} s, results {t3 - t2:.1f} s)")
+        print(f"wrote {_rel(ws.reports / 'grades.csv')}, {_rel(ws.reports / 'students.csv')}"
+              + (f", {_rel(ws.reports / 'item_analysis.html')}" if report else "")
+              + (f", {_rel(ws.feedback)}/<student>/" if feedback else ""))
+    return {"rows": rows, "summaries": summaries, "runs": runs, "seconds": t2 - t1,
+            "setup_seconds": t1 - t0}
+
+
+def _rel(p: Path) -> str:
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
+
+
+def _settings(args):
+    s = load_settings()
+    return s.with_overrides(cell_timeout=args.cell_timeout, student_timeout=args.student_timeout,
+                            memory_mb=args.memory_mb, jobs=args.jobs)
+
+
+def cmd_grade(args) -> int:
+    from .runner import course_workspace
+
+    ws = course_workspace(args.course_dir)
+    settings = _settings(args)
+    url = _db_url(args, ws.workdir)
+    roster = _roster(ws, url, args.students)
+    if not roster:
+        print(f"nothing to grade: no folder in {ws.submitted}/<student>/{ASSIGNMENT}/", file=sys.stderr)
+        return 1
+    run(ws, url, roster, settings, jobs=settings.job_count(), feedback=not args.no_feedback,
+        report=not args.no_report, quiet=args.quiet)
+    return 0
+
+
+def make_sample_class(ws, seed: int) -> dict:
+    """Release the lab (labgrade.build.generate_release) and write the sample class into ws.submitted."""
+    from .build import generate_release
+    from .sample import build_class, roster
+
+    others = sorted(p.name for p in ws.submitted.iterdir() if p.is_dir()
+                    and p.name not in roster()) if ws.submitted.is_dir() else []
+    if others:
+        raise SystemExit(f"{ws.submitted} holds submissions that are not the sample class "
+                         f"({', '.join(others[:3])}...): run the demo elsewhere, with --course-dir DIR")
+    release = ws.workdir / ".grading" / "sample-release"
+    if release.exists():
+        shutil.rmtree(release)
+    generate_release(ws.root, release)
+    return build_class(release, ws.submitted, seed=seed, root=ws.root)
+
+
+def cmd_demo(args) -> int:
+    from .runner import course_workspace
+    from .sample import roster
+
+    ws = course_workspace(args.course_dir)
+    settings = _settings(args)
+    url = _db_url(args, ws.workdir)
+    if not args.quiet:
+        print("releasing the lab and building the sample class ...", flush=True)
+    manifest = make_sample_class(ws, args.seed)
+    if not args.quiet:
+        for line in manifest["skipped_mutations"]:
+            print(f"  skipped mutation {line}")
+        print(f"  {len(manifest['students'])} students in {_rel(ws.submitted)}/ "
+              f"({len(manifest['notebooks'])} notebooks)")
+    names = roster()
+    if args.students:
+        names = [s for s in names if s in set(args.students.split(","))]
+    run(ws, url, names, settings, jobs=settings.job_count(), feedback=not args.no_feedback,
+        report=not args.no_report, quiet=args.quiet, resettable=set(roster()),
+        title=f"Lab 4.4, {ASSIGNMENT}: sample class")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import write_report
+    from .results import collect, load_runs, table, write_grades_csv, write_students_csv
+    from .runner import course_workspace
+
+    ws = course_workspace(args.course_dir)
+    url = _db_url(args, ws.workdir)
+    runs = load_runs(ws)
+    roster = sorted(set(runs) | set(_roster(ws, url, None)))
+    rows, summaries = collect(ws, url, roster, runs, cell_timeout=load_settings().cell_timeout)
+    write_grades_csv(rows, ws.reports / "grades.csv")
+    write_students_csv(summaries, ws.reports / "students.csv")
+    write_report(rows, summaries, ws.reports / "item_analysis.html", f"Lab 4.4, {ASSIGNMENT}")
+    print(table(rows, summaries))
+    return 0
+
+
+def cmd_lab(args) -> int:
+    from . import tool_env
+
+    root = course_root()
+    cmd = [sys.executable, "-m", "jupyterlab", *(args.args or [])]
+    import subprocess
+
+    return subprocess.call(cmd, cwd=root / "release" / ASSIGNMENT, env=tool_env())
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    try:
+        return {"grade": cmd_grade, "demo": cmd_demo, "report": cmd_report, "lab": cmd_lab}[args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from .gradebook import GradebookError
+        from .sample import MutationError
+
+        if isinstance(exc, (GradebookError, MutationError)):
+            print(f"labgrade: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
