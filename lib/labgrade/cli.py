@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import ASSIGNMENT, course_root
+from . import ASSIGNMENT
 from .config import default_jobs, load_settings
 
 
@@ -62,8 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=44, help="seed of the sample class (submission times)")
     p = sub.add_parser("report", help="rewrite reports/ from the gradebook (e.g. after manual grading)")
     _common(p, grading=False)
-    p = sub.add_parser("lab", help="start JupyterLab on release/weight_init/")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="passed to jupyter lab")
+    _lab_parser(sub)
     return parser
 
 
@@ -210,14 +209,20 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _lab_parser(sub) -> None:
+    """``labgrade lab``: options and behaviour are labgrade.lab's (docs/students.md)."""
+    from .lab import build_parser as lab_options
+
+    lab_options(sub.add_parser("lab", help="start JupyterLab on a student copy of release/weight_init/",
+                               description="Copy release/weight_init/ into student/weight_init/ (never "
+                                           "overwriting your work) and start JupyterLab there with the "
+                                           "course kernel and nbgrader's Validate button; prints the URL."))
+
+
 def cmd_lab(args) -> int:
-    from . import tool_env
+    from .lab import run as run_lab
 
-    root = course_root()
-    cmd = [sys.executable, "-m", "jupyterlab", *(args.args or [])]
-    import subprocess
-
-    return subprocess.call(cmd, cwd=root / "release" / ASSIGNMENT, env=tool_env())
+    return run_lab(args)
 
 
 def main(argv=None) -> int:

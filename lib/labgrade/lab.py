@@ -95,7 +95,7 @@ class SyncReport:
                        f"/backup/): {', '.join(self.reset)}")
         for name in self.outdated:
             out.append(f"note: the release of {name} changed since you copied it; your copy is kept "
-                       f"(make lab ARGS='--reset {Path(name).stem[:2]}' takes the new one, keeping yours "
+                       f"(`.venv/bin/labgrade lab --reset {name[:2]}` takes the new one and keeps yours "
                        f"as a backup)")
         return out
 
@@ -394,15 +394,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         stop(proc)
-
-
-def add_subcommand(subparsers) -> argparse.ArgumentParser:
-    """Register ``labgrade lab`` on the ``labgrade`` command's subparsers."""
-    p = subparsers.add_parser("lab", help="start JupyterLab on the student release",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    build_parser(p)
-    p.set_defaults(func=run)
-    return p
 
 
 def main(argv=None) -> int:

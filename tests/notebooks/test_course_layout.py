@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -33,8 +32,7 @@ def test_ten_parts_in_order():
 @pytest.mark.parametrize("path", SOURCE, ids=lambda p: p.stem)
 def test_source_is_clean(path):
     """Committed without outputs or execution counts, kernelspec python3, nbgrader metadata intact."""
-    raw = json.loads(path.read_text())
-    nb = nbformat.from_dict(raw)
+    nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     for cell in nb.cells:
