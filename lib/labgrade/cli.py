@@ -41,6 +41,8 @@ def _common(p: argparse.ArgumentParser, grading: bool = True) -> None:
                    help="per-student time limit in seconds (default: course.toml)")
     p.add_argument("--memory-mb", type=int, default=None, metavar="MB",
                    help="address-space limit of autograde and each kernel (default: course.toml)")
+    p.add_argument("--notebooks", default=None, metavar="01,04,...",
+                   help="grade only these notebooks (a quick run; the gradebook then holds only them)")
     p.add_argument("--no-feedback", action="store_true", help="skip nbgrader generate_feedback")
     p.add_argument("--no-report", action="store_true", help="skip reports/item_analysis.html")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no table")
@@ -64,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, grading=False)
     _lab_parser(sub)
     return parser
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [x.strip() for x in text.split(",") if x.strip()] if text else None
 
 
 def _db_url(args, workdir: Path) -> str:
@@ -139,7 +145,7 @@ def _settings(args):
 def cmd_grade(args) -> int:
     from .runner import course_workspace
 
-    ws = course_workspace(args.course_dir)
+    ws = course_workspace(args.course_dir, _split(args.notebooks))
     settings = _settings(args)
     url = _db_url(args, ws.workdir)
     roster = _roster(ws, url, args.students)
@@ -172,7 +178,7 @@ def cmd_demo(args) -> int:
     from .runner import course_workspace
     from .sample import roster
 
-    ws = course_workspace(args.course_dir)
+    ws = course_workspace(args.course_dir, _split(args.notebooks))
     settings = _settings(args)
     url = _db_url(args, ws.workdir)
     if not args.quiet:

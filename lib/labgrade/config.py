@@ -18,6 +18,7 @@ class Settings:
     cell_timeout: int = 120        # s, nbgrader Execute.timeout
     student_timeout: int = 1200    # s, wall clock of one student's autograde
     memory_mb: int = 4096          # RLIMIT_AS of autograde and of each kernel
+    blas_threads: int = 1          # OMP/OpenBLAS/MKL threads of each kernel (0: library default)
     jobs: int = 0                  # 0: number of cores
 
     @property
@@ -28,6 +29,13 @@ class Settings:
 
     def with_overrides(self, **kw) -> Settings:
         return replace(self, **{k: v for k, v in kw.items() if v is not None})
+
+    def kernel_env(self) -> dict:
+        """Environment of the autograde subprocess (inherited by its kernels)."""
+        if self.blas_threads <= 0:
+            return {}
+        n = str(self.blas_threads)
+        return {"OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n}
 
     def job_count(self) -> int:
         n = self.jobs or default_jobs()
@@ -53,6 +61,7 @@ def load_settings(path: Path | None = None) -> Settings:
         cell_timeout=int(lim.get("cell_timeout", Settings.cell_timeout)),
         student_timeout=int(lim.get("student_timeout", Settings.student_timeout)),
         memory_mb=int(lim.get("memory_mb", Settings.memory_mb)),
+        blas_threads=int(lim.get("blas_threads", Settings.blas_threads)),
         jobs=int(g.get("jobs", 0)),
     )
     if s.assignment != ASSIGNMENT:

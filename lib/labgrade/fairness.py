@@ -109,11 +109,13 @@ def rate(check, sampler, draws: int, offset: int = 0) -> int:
     return fails
 
 
-def measure(draws: int = 1000, orthogonal_draws: int | None = None):
+def measure(draws: int = 1000, only: str | None = None):
     """Return rows (check, sampler, kind, draws, failures)."""
     rows = []
     for name, (check, correct, wrongs) in CHECKS.items():
-        n = orthogonal_draws if (orthogonal_draws and "orthogonal" in name) else draws
+        if only and name != only:
+            continue
+        n = draws
         rows.append((name, "correct (reference)", "correct", n, rate(check, correct, n)))
         for mistake, sampler in wrongs.items():
             rows.append((name, mistake, "wrong", n, rate(check, sampler, n, offset=10_000)))

@@ -168,14 +168,32 @@ def cell_timeout(root: Path) -> int:
         return 120
 
 
-def write_lab_config(workdir: Path, *, timeout: int) -> Path:
+def publish_exchange(release_dir: Path, workdir: Path) -> Path:
+    """A local nbgrader exchange in ``workdir/.labgrade/exchange`` that holds the release, so
+    that nbgrader's Assignment List lists ``weight_init`` (already "downloaded": it is
+    ``workdir/weight_init``) with a Validate button per notebook. Its Submit only keeps a
+    timestamped copy in that exchange: it is not how work is handed in."""
+    exchange = workdir / STATE / "exchange"
+    outbound = exchange / COURSE_ID / "outbound" / ASSIGNMENT
+    if outbound.exists():
+        shutil.rmtree(outbound)
+    outbound.mkdir(parents=True)
+    for nb in release_notebooks(release_dir):
+        shutil.copy2(nb, outbound / nb.name)
+    (exchange / COURSE_ID / "inbound").mkdir(parents=True, exist_ok=True)
+    return exchange
+
+
+def write_lab_config(workdir: Path, *, timeout: int, release_dir: Path) -> Path:
     """The config folder of the student's lab (put first on JUPYTER_CONFIG_PATH).
 
     * ``labconfig/page_config.json``: nbgrader's instructor plugins disabled;
     * ``jupyter_server_config.json``: nbgrader's instructor server extensions disabled;
-    * ``nbgrader_config.py``: what the Validate button reads (nbgrader's validator loads
-      ``nbgrader_config.py`` from the Jupyter config path): the course's cell timeout.
+    * ``nbgrader_config.py``: what the Validate button and the Assignment List read
+      (nbgrader loads ``nbgrader_config.py`` from the Jupyter config path): the course's
+      cell timeout, the course id and the local exchange (:func:`publish_exchange`).
     """
+    exchange = publish_exchange(release_dir, workdir)
     conf = workdir / STATE / "config"
     (conf / "labconfig").mkdir(parents=True, exist_ok=True)
     (conf / "labconfig" / "page_config.json").write_text(json.dumps(
@@ -187,6 +205,8 @@ def write_lab_config(workdir: Path, *, timeout: int) -> Path:
         "# written by `labgrade lab`: nbgrader's settings for the student's Validate button\n"
         "c = get_config()  # noqa: F821\n"
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        f"c.Exchange.root = {str(exchange)!r}\n"
+        f"c.Exchange.cache = {str(workdir / STATE / 'exchange-cache')!r}\n"
         f"c.Execute.timeout = {int(timeout)}\n"
         "c.Execute.interrupt_on_timeout = True\n")
     return conf
@@ -316,6 +336,28 @@ def stop(proc: subprocess.Popen, grace: float = 15.0) -> None:
         proc.wait()
 
 
+def _die_with_parent() -> None:  # pragma: no cover (runs in the child, before exec)
+    """Linux: the server gets SIGTERM when ``labgrade lab`` dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def start_server(cmd: list[str], *, cwd: Path, env: dict, log) -> subprocess.Popen:
+    """Start the server in its own process group (Ctrl-C reaches ``labgrade lab``, which stops
+    the server and its kernels in order), tied to this process's life on Linux."""
+    return subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _want_browser() -> bool:
     if sys.platform in ("darwin", "win32"):
         return True
@@ -358,14 +400,16 @@ def run(args: argparse.Namespace) -> int:
     if args.sync_only:
         return 0
 
-    config_dir = write_lab_config(workdir, timeout=cell_timeout(root))
+    config_dir = write_lab_config(workdir, timeout=cell_timeout(root), release_dir=release_dir)
     port = free_port(args.port, args.ip)
     token = secrets.token_hex(24)
     log_path = workdir / STATE / "jupyterlab.log"
     cmd = lab_command(workdir, port=port, token=token, ip=args.ip)
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):   # terminal closed, kill: stop too
+        if sig is not None:
+            signal.signal(sig, _raise_interrupt)
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=workdir, env=lab_env(config_dir), stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = start_server(cmd, cwd=workdir, env=lab_env(config_dir), log=log)
     base = server_url(args.ip, port)
     try:
         try:

@@ -129,7 +129,9 @@ def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = No
     """Rows (student x item) and per-student summaries from the gradebook and autograded/."""
     from nbgrader.api import MissingEntry
 
-    items = items_from_source(ws.root)
+    with open_gradebook(url) as gb:
+        graded_notebooks = {nb.name for nb in gb.find_assignment(ASSIGNMENT).notebooks}
+    items = [i for i in items_from_source(ws.root) if i.notebook in graded_notebooks]
     runs = load_runs(ws) if runs is None else {s: (asdict(r) if isinstance(r, StudentRun) else r)
                                                 for s, r in runs.items()}
     notebooks = sorted({i.notebook for i in items})

@@ -26,7 +26,6 @@ autograde, nbgrader issue #174), and one broken submission can stop the run
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -142,14 +141,15 @@ def kill_tree(proc: subprocess.Popen) -> None:
         pass
 
 
-def run_limited(cmd: list[str], cwd: Path, log: Path, timeout: float) -> tuple[int | None, bool]:
+def run_limited(cmd: list[str], cwd: Path, log: Path, timeout: float,
+                env: dict | None = None) -> tuple[int | None, bool]:
     """Run ``cmd`` in its own session, output appended to ``log``. Returns (returncode, killed)."""
     if timeout <= 0:
         return None, True
     with open(log, "a") as fh:
         fh.write("$ " + " ".join(cmd) + "\n")
         fh.flush()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=tool_env(), stdout=fh, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(cmd, cwd=cwd, env=tool_env(**(env or {})), stdout=fh, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         try:
             return proc.wait(timeout=timeout), False
@@ -224,8 +224,9 @@ def grade_student(ws: Workspace, url: str, student: str, notebooks: list[str], s
     for nb in notebooks:
         run.notebooks[nb] = "ok" if nb in present else "missing"
 
+    kenv = settings.kernel_env()
     rc, killed = run_limited(autograde_cmd(ws, wurl, student, settings), ws.root, log,
-                             deadline - time.monotonic())
+                             deadline - time.monotonic(), kenv)
     run.returncode = rc
     dest = ws.autograded_dir(student)
     if killed:
@@ -244,7 +245,7 @@ def grade_student(ws: Workspace, url: str, student: str, notebooks: list[str], s
         for nb in present:
             mark = log.stat().st_size
             rc_nb, killed_nb = run_limited(autograde_cmd(ws, wurl, student, settings, notebook=nb),
-                                           ws.root, log, deadline - time.monotonic())
+                                           ws.root, log, deadline - time.monotonic(), kenv)
             if killed_nb:
                 run.killed = True
                 (dest / f"{nb}.ipynb").unlink(missing_ok=True)
@@ -324,9 +325,29 @@ def clean_student_outputs(ws: Workspace, student: str) -> None:
             shutil.rmtree(d)
 
 
-def course_workspace(workdir: Path | None = None) -> Workspace:
+def course_workspace(workdir: Path | None = None, notebooks: list[str] | None = None) -> Workspace:
+    """The workspace of a run; ``notebooks`` (stems or their 2-digit prefixes) grades only those.
+
+    A subset is graded through a *course view*: ``<workdir>/.grading/course-view/`` with
+    ``source/weight_init/`` holding links to the chosen source notebooks, and a link
+    to nbgrader_config.py; nbgrader then sees an assignment of those notebooks only.
+    """
     root = course_root()
-    return Workspace(root=root, workdir=Path(workdir).resolve() if workdir else root)
-
-
-_WS_RE = re.compile(r"\s+")
+    workdir = Path(workdir).resolve() if workdir else root
+    if not notebooks:
+        return Workspace(root=root, workdir=workdir)
+    available = sorted((root / "source" / ASSIGNMENT).glob("[0-9][0-9]_*.ipynb"))
+    chosen = []
+    for want in notebooks:
+        match = [p for p in available if p.stem == want or p.stem[:2] == want.zfill(2)]
+        if len(match) != 1:
+            raise ValueError(f"--notebooks: {want!r} matches {len(match)} notebooks of source/{ASSIGNMENT}")
+        chosen.append(match[0])
+    view = workdir / ".grading" / "course-view"
+    if view.exists():
+        shutil.rmtree(view)
+    (view / "source" / ASSIGNMENT).mkdir(parents=True)
+    for p in sorted(set(chosen)):
+        (view / "source" / ASSIGNMENT / p.name).symlink_to(p)
+    (view / "nbgrader_config.py").symlink_to(root / "nbgrader_config.py")
+    return Workspace(root=view, workdir=workdir)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,7 +94,7 @@ def student_lab(chromium, workdir, tmp_path_factory):
         path = state / "settings" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(value))
-    config_dir = labmod.write_lab_config(workdir, timeout=labmod.cell_timeout(ROOT))
+    config_dir = labmod.write_lab_config(workdir, timeout=labmod.cell_timeout(ROOT), release_dir=RELEASE)
     env = labmod.lab_env(
         config_dir,
         JUPYTER_CONFIG_DIR=str(state / "config"),
@@ -109,9 +108,8 @@ def student_lab(chromium, workdir, tmp_path_factory):
     token = secrets.token_hex(16)
     log = state / "jupyterlab.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(labmod.lab_command(workdir, port=port, token=token), cwd=workdir, env=env,
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = labmod.start_server(labmod.lab_command(workdir, port=port, token=token), cwd=workdir,
+                                   env=env, log=out)
     lab = StudentLab(labmod.server_url("127.0.0.1", port), token, workdir, log)
     try:
         try:
