@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbconvert.preprocessors import Preprocessor
 
 BEGIN = "### BEGIN HIDDEN TESTS"
 END = "### END HIDDEN TESTS"
@@ -140,7 +140,7 @@ def hide_hidden_tests(nb) -> int:
     return changed
 
 
-class HideHiddenTests(NbGraderPreprocessor):
+class HideHiddenTests(Preprocessor):
     """nbgrader preprocessor: the feedback shows no hidden test, in cells or tracebacks."""
 
     def preprocess(self, nb, resources):

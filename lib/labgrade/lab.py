@@ -1,7 +1,8 @@
 """``labgrade lab``: JupyterLab on the student release, as a student sees it.
 
-``make lab`` (``python -m labgrade.lab``) copies the notebooks of ``release/weight_init/``
-into a student working folder, ``student/weight_init/`` at the course root, and starts
+``make lab`` (``labgrade lab``, or ``python -m labgrade.lab``; docs/students.md) copies the
+notebooks of ``release/weight_init/`` into a student working folder,
+``student/weight_init/`` at the course root, and starts
 JupyterLab there with the course environment's kernel and nbgrader's student tools
 (the **Validate** button in the notebook toolbar, the Assignment List), then prints the
 URL. The committed release is never written to.
@@ -17,8 +18,9 @@ never sees it.
 The server is started the way ``tests/browser/`` starts it (:func:`lab_command`,
 :func:`lab_env`): bound to 127.0.0.1 with a random token, the course's ``python3``
 kernel first on the kernel search path, nbgrader's instructor tools (formgrader,
-course list, create assignment) switched off for this server only, and the Validate
-button running nbgrader's validator with the course's per-cell timeout.
+course list, create assignment) switched off for this server only, the Validate
+button running nbgrader's validator with the course's per-cell timeout, and a local
+nbgrader exchange holding the release for the Assignment List.
 """
 
 from __future__ import annotations

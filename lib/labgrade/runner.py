@@ -26,6 +26,7 @@ autograde, nbgrader issue #174), and one broken submission can stop the run
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -108,11 +109,11 @@ def nbgrader_cmd(ws: Workspace, url: str, *args: str) -> list[str]:
     ]
 
 
-def autograde_cmd(ws: Workspace, url: str, student: str, settings: Settings, notebook: str | None = None):
+def autograde_cmd(ws: Workspace, url: str, student: str, settings: Settings, submitted: Path | None = None):
     cmd = nbgrader_cmd(ws, url, "autograde", ASSIGNMENT, "--student", student, "--force",
                        f"--Execute.timeout={settings.cell_timeout}", "--log-level=INFO")
-    if notebook:
-        cmd.append(f"--notebook={notebook}")
+    if submitted is not None:
+        cmd.append(f"--CourseDirectory.submitted_directory={submitted}")
     return [sys.executable, "-m", "labgrade._limits", "--memory-mb", str(settings.memory_mb), "--", *cmd]
 
 
@@ -177,6 +178,84 @@ def classify_failure(text: str) -> str:
     return "autograde error: " + tail[:200]
 
 
+FAILED_ON = re.compile(r"(?:Sanitizing|Autograding) (.*?)([^/\\]+)\.ipynb\s*$", re.M)
+
+
+def failed_notebook(text: str) -> str | None:
+    """The notebook autograde was working on when it failed (last Sanitizing/Autograding line)."""
+    found = FAILED_ON.findall(text)
+    return found[-1][1] if found else None
+
+
+def salvage(ws: Workspace, url: str, student: str, settings: Settings, run: StudentRun, log: Path,
+            deadline: float, env: dict) -> None:
+    """After a failed autograde: re-grade without the notebook that broke it, until it passes.
+
+    nbgrader drops every notebook of a student when one fails (a dead kernel, a file
+    that is not JSON). The broken notebook is found in the log; the student is graded
+    again from a *shadow* submission (links to the other notebooks and timestamp.txt
+    in ``.grading/shadow/``), in which nbgrader sees the broken notebook as missing
+    and scores it 0; it is reported as ``failed`` with the reason.
+    """
+    run.salvaged = True
+    sub = ws.submission(student)
+    shadow_root = ws.workdir / ".grading" / "shadow"
+    shadow = shadow_root / student / ASSIGNMENT
+    text_from = 0
+    try:
+        while True:
+            with open(log, errors="replace") as fh:
+                fh.seek(text_from)
+                text = fh.read()
+            broken = failed_notebook(text)
+            if broken is None or run.notebooks.get(broken) != "ok":
+                # not a notebook's fault (or no progress): every remaining notebook fails
+                why = classify_failure(text)
+                for nb, st in run.notebooks.items():
+                    if st == "ok":
+                        run.notebooks[nb] = "failed"
+                        run.errors[nb] = why
+                return
+            run.notebooks[broken] = "failed"
+            run.errors[broken] = classify_failure(text)
+            left = [nb for nb, st in run.notebooks.items() if st == "ok"]
+            if not left:
+                return
+            if shadow.exists():
+                shutil.rmtree(shadow)
+            shadow.mkdir(parents=True)
+            for item in sub.iterdir():
+                if item.suffix == ".ipynb" and item.stem not in left:
+                    continue
+                (shadow / item.name).symlink_to(item.resolve())
+            text_from = log.stat().st_size
+            rc, killed = run_limited(autograde_cmd(ws, url, student, settings, submitted=shadow_root),
+                                     ws.root, log, deadline - time.monotonic(), env)
+            if killed:
+                run.killed = True
+                mark_unfinished(ws, student, run, settings)
+                return
+            if rc == 0:
+                return
+    finally:
+        if shadow.exists():
+            shutil.rmtree(shadow.parent)
+
+
+def mark_unfinished(ws: Workspace, student: str, run: StudentRun, settings: Settings) -> None:
+    """After a kill at the per-student limit: notebooks without an executed copy are timed_out."""
+    dest = ws.autograded_dir(student)
+    for nb, st in run.notebooks.items():
+        if st != "ok":
+            continue
+        path = dest / f"{nb}.ipynb"
+        if not notebook_executed(path):
+            path.unlink(missing_ok=True)
+            run.notebooks[nb] = "timed_out"
+            run.errors[nb] = (f"not graded: the student's grading was stopped at the per-student "
+                              f"time limit ({settings.student_timeout} s)")
+
+
 def notebook_executed(path: Path) -> bool:
     """True if ``path`` is an autograded notebook that ran (not just the sanitized copy)."""
     try:
@@ -231,50 +310,36 @@ def grade_student(ws: Workspace, url: str, student: str, notebooks: list[str], s
     dest = ws.autograded_dir(student)
     if killed:
         run.killed = True
-        for nb in present:
-            path = dest / f"{nb}.ipynb"
-            if not notebook_executed(path):
-                path.unlink(missing_ok=True)
-                run.notebooks[nb] = "timed_out"
-                run.errors[nb] = (f"not graded: the student's grading was stopped at the per-student "
-                                  f"time limit ({settings.student_timeout} s)")
+        mark_unfinished(ws, student, run, settings)
     elif rc != 0:
-        # nbgrader dropped the whole student; grade notebook by notebook so only the broken one fails
-        run.salvaged = True
-        whole = classify_failure(log.read_text(errors="replace"))
-        for nb in present:
-            mark = log.stat().st_size
-            rc_nb, killed_nb = run_limited(autograde_cmd(ws, wurl, student, settings, notebook=nb),
-                                           ws.root, log, deadline - time.monotonic(), kenv)
-            if killed_nb:
-                run.killed = True
-                (dest / f"{nb}.ipynb").unlink(missing_ok=True)
-                run.notebooks[nb] = "timed_out"
-                run.errors[nb] = (f"not graded: the student's grading was stopped at the per-student "
-                                  f"time limit ({settings.student_timeout} s)")
-            elif rc_nb != 0:
-                with open(log, errors="replace") as fh:
-                    fh.seek(mark)
-                    text = fh.read()
-                run.notebooks[nb] = "failed"
-                run.errors[nb] = classify_failure(text) if text.strip() else whole
-        if not any(v == "failed" for v in run.notebooks.values()) and not run.killed:
-            # the whole run failed but every notebook passes alone: report the first failure
-            run.errors["*"] = whole
+        salvage(ws, wurl, student, settings, run, log, deadline, kenv)
     bad = [nb for nb, st in run.notebooks.items() if st != "ok"]
-    zero_ungraded(url, student, bad)
+    zero_ungraded(wurl, student, bad)
 
+    fb_dir = ws.feedback / student / ASSIGNMENT
     if feedback and dest.is_dir() and any(dest.glob("*.ipynb")):
-        fb_log = ws.logs / f"{student}.feedback.log"
-        cmd = nbgrader_cmd(ws, wurl, "generate_feedback", ASSIGNMENT, "--student", student, "--force",
-                           "--log-level=WARN",
-                           f"--GenerateFeedback.preprocessors={FEEDBACK_PREPROCESSORS!r}")
-        with open(fb_log, "w") as fh:
-            res = subprocess.run(cmd, cwd=ws.root, env=tool_env(), stdout=fh, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, timeout=max(60, settings.student_timeout))
-        run.feedback = res.returncode == 0
+        run.feedback = generate_feedback(ws, wurl, student, settings)
+    elif fb_dir.exists():
+        shutil.rmtree(fb_dir)   # nothing graded this time: no stale feedback
     run.seconds = time.monotonic() - start
     return run
+
+
+def generate_feedback(ws: Workspace, url: str, student: str, settings: Settings) -> bool:
+    """``nbgrader generate_feedback`` for one student, hidden tests stripped. True if it worked."""
+    fb_log = ws.logs / f"{student}.feedback.log"
+    cmd = nbgrader_cmd(ws, url, "generate_feedback", ASSIGNMENT, "--student", student, "--force",
+                       "--log-level=WARN", f"--GenerateFeedback.preprocessors={FEEDBACK_PREPROCESSORS!r}")
+    with open(fb_log, "w") as fh:
+        fh.write("$ " + " ".join(cmd) + "\n")
+        fh.flush()
+        try:
+            res = subprocess.run(cmd, cwd=ws.root, env=tool_env(), stdout=fh, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, timeout=max(120, settings.student_timeout))
+        except subprocess.TimeoutExpired:
+            fh.write("\n[labgrade] generate_feedback timed out\n")
+            return False
+    return res.returncode == 0
 
 
 def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str], settings: Settings, *,

@@ -9,7 +9,10 @@ JupyterLab that ``make lab`` starts.
 3. clicks **Validate** and reads nbgrader's verdict: the unanswered exercises fail, the
    answered one does not;
 4. opens a copy of the notebook with a wrong ``xavier_normal`` (the variance where the
-   standard deviation belongs), runs it, and reads the failing test's message with its hint.
+   standard deviation belongs), runs it, and reads the failing test's message with its hint;
+5. opens Nbgrader > Assignment List: ``weight_init`` is listed as downloaded, each of its
+   notebooks with a Validate button (the only entry of the Nbgrader menu: the instructor
+   tools are off).
 
 A screenshot of each step goes to test-artifacts/browser/ (git-ignored), with the server's
 log; on a failure, ``failure.png`` shows the page as it was.
@@ -27,7 +30,7 @@ import pytest
 
 from labgrade import ASSIGNMENT
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]   # slow: `make test-fast` leaves it out
 
 NOTEBOOK = "02_initialization_strategies.ipynb"
 EXERCISE = "xavier_normal"            # grade_id of the solution cell
@@ -219,6 +222,20 @@ def test_student_works_validates_and_reads_a_failing_test(page, student_lab, art
             assert piece in errors, f"the output of {TEST} lacks {piece!r}:\n{errors}"
         student.scroll_to(test)
         student.shot("4_wrong_answer_assertion_message")
+
+        # 5. nbgrader's Assignment List (the student's menu holds nothing else)
+        page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Nbgrader$")).click()
+        entries = page.locator(".lm-Menu-content .lm-Menu-itemLabel").all_inner_texts()
+        assert [e for e in entries if e.strip()] == ["Assignment List"], entries
+        page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
+        downloaded = page.locator("#fetched_assignments_list")
+        downloaded.get_by_text(ASSIGNMENT, exact=True).first.click()
+        page.get_by_text(NOTEBOOK.removesuffix(".ipynb"), exact=True).first.wait_for(timeout=30_000)
+        buttons = downloaded.locator("button", has_text=re.compile(r"^Validate$"))
+        n_release = len(list((student_lab.workdir / ASSIGNMENT).glob("[0-9][0-9]_*.ipynb")))
+        assert buttons.count() == n_release, f"{buttons.count()} Validate buttons for {n_release} notebooks"
+        time.sleep(0.5)
+        student.shot("5_assignment_list")
     except BaseException:
         try:
             student.shot("failure")
