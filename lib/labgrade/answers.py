@@ -73,6 +73,49 @@ CORRECT = [
         q = u @ vt                      # polar factor of a Gaussian matrix: Haar distributed
         return gain * q.reshape(tuple(shape))
     """),
+    # ---------------------------------------------------------------- Part 8
+    Answer("spectral_norm_by_singular_values_only", "08", "spectral_norm_init", C,
+           why="largest singular value from svd(compute_uv=False)", code="""
+        gen = np.random.default_rng(rng)
+        G = gen.normal(size=shape)
+        return spectral_radius * G / np.linalg.svd(G, compute_uv=False)[0]
+    """),
+    Answer("adaptive_he_if_chain", "08", "adaptive_he", C,
+           why="gain from an if/elif chain, variance computed first", code="""
+        gen = np.random.default_rng(rng)
+        if activation == "relu":
+            gain2 = 2.0
+        elif activation == "leaky_relu":
+            gain2 = 2.0 / (1 + negative_slope * negative_slope)
+        elif activation == "tanh":
+            gain2 = 25.0 / 9.0
+        elif activation in ("sigmoid", "linear"):
+            gain2 = 1.0
+        elif activation == "selu":
+            gain2 = 9.0 / 16.0
+        else:
+            raise ValueError(f"unknown activation {activation!r}")
+        fan_in = int(np.prod(shape[1:]))
+        variance = gain2 / fan_in / (1 + 0.1 * layer_depth)
+        return gen.normal(0.0, np.sqrt(variance), size=shape)
+    """),
+    # ---------------------------------------------------------------- Part 10
+    Answer("choose_initializer_lookup_table", "10", "choose_initializer", C,
+           why="a lookup table instead of nested ifs", code="""
+        if not isinstance(activation, str):
+            raise TypeError(f"activation must be a str, got {activation!r}")
+        if isinstance(num_hidden, bool) or not isinstance(num_hidden, (int, np.integer)):
+            raise TypeError(f"num_hidden must be an int, got {num_hidden!r}")
+        if num_hidden < 0:
+            raise ValueError(f"num_hidden must be >= 0, got {num_hidden!r}")
+        if recurrent:
+            return "orthogonal"
+        shallow = {"relu": "he_normal", "leaky_relu": "he_normal", "elu": "he_normal",
+                   "sigmoid": "xavier_normal", "tanh": "xavier_normal", "selu": "lecun_normal"}
+        deep = dict(shallow, relu="adaptive_he", leaky_relu="adaptive_he", elu="adaptive_he")
+        table = shallow if num_hidden <= 10 else deep
+        return table.get(activation.lower(), "variance_scaling")
+    """),
     Answer("variance_scaling_truncnorm_by_inverse_cdf", "02", "variance_scaling", C,
            why="truncated normal by inverse CDF (scipy) instead of rejection", code="""
         from scipy import stats
@@ -137,6 +180,37 @@ WRONG = [
            "fan_avg", subs=[('"fan_avg": (fan_in + fan_out) / 2.0', '"fan_avg": fan_in + fan_out')]),
     Answer("vs_uniform_bound_is_std", "02", "variance_scaling", W, ("test_variance_scaling",),
            "as the bound", subs=[("bound = math.sqrt(3.0 * variance)", "bound = math.sqrt(variance)")]),
+    # ---------------------------------------------------------------- Part 8
+    Answer("adaptive_he_ignores_activation", "08", "adaptive_he", W, ("test_adaptive_he",),
+           "activation", subs=[("std = gains[activation] /", "std = np.sqrt(2.0) /")]),
+    Answer("adaptive_he_depth_not_rooted", "08", "adaptive_he", W, ("test_adaptive_he",),
+           "sqrt(1 + 0.1", subs=[("/ np.sqrt(1.0 + 0.1 * layer_depth)", "/ (1.0 + 0.1 * layer_depth)")]),
+    Answer("spectral_norm_frobenius", "08", "spectral_norm_init", W, ("test_spectral_norm_init",),
+           "frobenius", subs=[("np.linalg.norm(G, 2)", "np.linalg.norm(G)")]),
+    # ---------------------------------------------------------------- Part 9
+    Answer("analyze_depth_off_by_one", "09", "analyze_network", W,
+           ("test_analyze_network", "test_recommend_initialization"), "threshold",
+           subs=[("if num_hidden <= 3:", "if num_hidden < 3:")]),
+    Answer("analyze_wide_non_strict", "09", "analyze_network", W,
+           ("test_analyze_network", "test_recommend_initialization"), ">=",
+           subs=[("if max(dims) > 1000:", "if max(dims) >= 1000:")]),
+    Answer("analyze_includes_output_ratio", "09", "analyze_network", W,
+           ("test_analyze_network", "test_recommend_initialization"), "left out",
+           subs=[("for i in range(len(dims) - 2)]", "for i in range(len(dims) - 1)]")]),
+    Answer("recommend_advice_order", "09", "recommend_initialization", W, ("test_recommend_initialization",),
+           "advice", subs=[(
+               '    if "narrow_bottleneck" in issues:\n        advice.append(ADVICE["narrow_bottleneck"])\n', ""), (
+               '    if "very_deep" in issues:\n        advice.append(ADVICE["very_deep"])',
+               '    if "very_deep" in issues:\n        advice.append(ADVICE["very_deep"])\n'
+               '    if "narrow_bottleneck" in issues:\n        advice.append(ADVICE["narrow_bottleneck"])')]),
+    Answer("recommend_confidence_two_issues", "09", "recommend_initialization", W,
+           ("test_recommend_initialization",), "two",
+           subs=[("if len(issues) > 2:", "if len(issues) >= 2:")]),
+    # ---------------------------------------------------------------- Part 10
+    Answer("choose_boundary_off_by_one", "10", "choose_initializer", W, ("test_choose_initializer",),
+           "10", subs=[("if num_hidden <= 10 else", "if num_hidden < 10 else")]),
+    Answer("choose_ignores_recurrent", "10", "choose_initializer", W, ("test_choose_initializer",),
+           "recurrent", subs=[('    if recurrent:\n        return "orthogonal"\n', "")]),
 ]
 
 ANSWERS = CORRECT + WRONG

@@ -35,7 +35,7 @@ class Answer:
     grade_id: str                  # the solution cell it changes
     correct: bool
     lose: tuple[str, ...] = ()     # test cells it must fail (wrong answers)
-    hint: str = ""                 # text the failure message must contain
+    hint: str = ""                 # text the failure message of lose[0] must contain
     code: str | None = None        # replacement of the solution region
     subs: tuple = ()               # or substitutions in it
     why: str = ""                  # what the variant is, in words
@@ -55,7 +55,9 @@ class Outcome:
             return not self.failed
         if set(self.failed) != set(self.answer.lose):
             return False
-        return all(self.answer.hint.lower() in msg.lower() for msg in self.failed.values())
+        # the item the mistake is about (listed first) must name it; items that merely
+        # depend on it may point back to that item instead
+        return self.answer.hint.lower() in self.failed[self.answer.lose[0]].lower()
 
 
 def source_path(prefix: str) -> Path:
