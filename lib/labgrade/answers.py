@@ -73,6 +73,55 @@ CORRECT = [
         q = u @ vt                      # polar factor of a Gaussian matrix: Haar distributed
         return gain * q.reshape(tuple(shape))
     """),
+    # ---------------------------------------------------------------- Part 4
+    Answer("layer_statistics_loops", "04", "layer_statistics", C,
+           why="explicit loops over units for the dead count, statistics by hand", code="""
+        n = Z.size
+        mean_z = Z.sum() / n
+        std_z = (((Z - mean_z) ** 2).sum() / n) ** 0.5
+        mean_a = A.sum() / A.size
+        std_a = (((A - mean_a) ** 2).sum() / A.size) ** 0.5
+        dead = 0
+        for row in A:
+            if not np.any(row != 0):
+                dead += 1
+        return {
+            "pre_activation": {"mean": float(mean_z), "std": float(std_z),
+                               "min": float(np.min(Z)), "max": float(np.max(Z))},
+            "post_activation": {"mean": float(mean_a), "std": float(std_a),
+                                "min": float(np.min(A)), "max": float(np.max(A)),
+                                "fraction_zero": float(np.count_nonzero(A == 0) / A.size),
+                                "fraction_dead": dead / A.shape[0]},
+        }
+    """),
+    # ---------------------------------------------------------------- Part 6
+    Answer("backprop_chain_rule_through_sigmoid", "06", "backward_propagation", C,
+           why="dZ_L through the cross-entropy and sigmoid derivatives (not saturated), per-layer derivative by hand", code="""
+        L = len([k for k in parameters if k[0] == "W"])
+        m = Y.shape[1]
+        AL = cache["A" + str(L)]
+        # dZ_L = dL/dA * sigma'(Z) simplifies exactly to A - Y; written out it is:
+        dZ = (AL - Y) / (AL * (1 - AL)) * (AL * (1 - AL))
+        grads = {}
+        for l in reversed(range(1, L + 1)):
+            grads["dW" + str(l)] = np.dot(dZ, cache["A" + str(l - 1)].T) / m
+            grads["db" + str(l)] = dZ.mean(axis=1, keepdims=True)
+            if l > 1:
+                Zp = cache["Z" + str(l - 1)]
+                if activation == "relu":
+                    d = (Zp > 0).astype(float)
+                else:
+                    d = initlab.activation_derivative(Zp, activation)
+                dZ = np.dot(parameters["W" + str(l)].T, dZ) * d
+        return grads
+    """),
+    # ---------------------------------------------------------------- Part 7
+    Answer("stability_by_hand", "07", "stability", C,
+           why="population std written out", code="""
+        last = list(test_accuracies)[-window:]
+        mu = sum(last) / len(last)
+        return (sum((a - mu) ** 2 for a in last) / len(last)) ** 0.5
+    """),
     # ---------------------------------------------------------------- Part 8
     Answer("spectral_norm_by_singular_values_only", "08", "spectral_norm_init", C,
            why="largest singular value from svd(compute_uv=False)", code="""
@@ -211,6 +260,38 @@ WRONG = [
            "10", subs=[("if num_hidden <= 10 else", "if num_hidden < 10 else")]),
     Answer("choose_ignores_recurrent", "10", "choose_initializer", W, ("test_choose_initializer",),
            "recurrent", subs=[('    if recurrent:\n        return "orthogonal"\n', "")]),
+    # ---------------------------------------------------------------- Part 4
+    Answer("layer_statistics_dead_is_zero_fraction", "04", "layer_statistics", W, ("test_layer_statistics",),
+           "dead", subs=[('"fraction_dead": float(zero.all(axis=1).mean())', '"fraction_dead": float(zero.mean())')]),
+    # ---------------------------------------------------------------- Part 5
+    Answer("variance_ratios_of_stds", "05", "variance_ratios", W, ("test_variance_ratios",),
+           "std", subs=[("return [cur / prev for", "return [(cur / prev) ** 0.5 for")]),
+    Answer("variance_ratios_input_assumed_one", "05", "variance_ratios", W, ("test_variance_ratios",),
+           "input", subs=[("variances = [float(np.var(X))]", "variances = [1.0]")]),
+    # ---------------------------------------------------------------- Part 6
+    Answer("backprop_dw_not_divided_by_m", "06", "backward_propagation", W,
+           ("test_backprop_output_layer", "test_backprop_hidden_layers", "test_backprop_gradient_check"), "m",
+           subs=[('grads[f"dW{l}"] = dZ @ A_prev.T / m', 'grads[f"dW{l}"] = dZ @ A_prev.T')]),
+    Answer("backprop_db_wrong_axis", "06", "backward_propagation", W,
+           ("test_backprop_output_layer", "test_backprop_hidden_layers", "test_backprop_gradient_check"), "axis",
+           subs=[("np.sum(dZ, axis=1, keepdims=True) / m", "np.sum(dZ, axis=0, keepdims=True) / m")]),
+    Answer("backprop_forgets_derivative", "06", "backward_propagation", W,
+           ("test_backprop_hidden_layers", "test_backprop_gradient_check"), "derivative",
+           subs=[('dZ = dA_prev * initlab.activation_derivative(cache[f"Z{l - 1}"], activation)', "dZ = dA_prev")]),
+    Answer("backprop_relu_derivative_at_A", "06", "backward_propagation", W,
+           ("test_backprop_hidden_layers",), "Z",
+           subs=[('initlab.activation_derivative(cache[f"Z{l - 1}"], activation)',
+                  '(initlab.activation_derivative(cache[f"A{l - 1}"], activation) if activation != "relu" '
+                  'else (cache[f"A{l - 1}"] >= 0).astype(float))')]),
+    # ---------------------------------------------------------------- Part 7
+    Answer("convergence_own_final_target", "07", "convergence_epochs", W, ("test_convergence_epochs",),
+           "own", subs=[('target = fraction * max(float(h["test_accuracies"][-1]) for h in training_results.values())',
+                         'target = None')]
+           + [('        for epoch, acc in enumerate(history["test_accuracies"]):',
+               '        target = fraction * float(history["test_accuracies"][-1])\n'
+               '        for epoch, acc in enumerate(history["test_accuracies"]):')]),
+    Answer("stability_is_inverse_variance", "07", "stability", W, ("test_stability",),
+           "1/", subs=[("return float(np.std(values))", "return float(1.0 / (np.var(values) + 1e-8))")]),
 ]
 
 ANSWERS = CORRECT + WRONG

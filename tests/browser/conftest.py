@@ -20,7 +20,7 @@ from labgrade import ASSIGNMENT, course_root
 from labgrade import lab as labmod
 
 ROOT = course_root()
-RELEASE = Path(os.environ.get("DEV_RELEASE", ROOT / "release" / ASSIGNMENT))  # DEV
+RELEASE = ROOT / "release" / ASSIGNMENT
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = Path(os.environ.get("LABGRADE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
