@@ -58,7 +58,7 @@ bench-notebooks: $(STAMP)  ## benchmark: each notebook's execution time against 
 	$(PY) -m labgrade.nbbench
 
 lab: $(STAMP)  ## start JupyterLab on the student release
-	$(BIN)/labgrade lab
+	$(BIN)/labgrade lab $(ARGS)
 
 freeze:  ## rewrite requirements.txt from the current environment
 	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements.txt.new && mv requirements.txt.new requirements.txt

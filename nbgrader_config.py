@@ -22,4 +22,3 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteKernelspec.enabled = True
 c.Execute.timeout = 120          # per cell, seconds
 c.Execute.interrupt_on_timeout = True
-c.Execute.allow_errors = True

@@ -95,23 +95,19 @@ CORRECT = [
         }
     """),
     # ---------------------------------------------------------------- Part 6
-    Answer("backprop_chain_rule_through_sigmoid", "06", "backward_propagation", C,
-           why="dZ_L through the cross-entropy and sigmoid derivatives (not saturated), per-layer derivative by hand", code="""
+    Answer("backprop_output_from_logits", "06", "backward_propagation", C,
+           why="dZ_L = sigmoid(Z_L) - Y recomputed from the logits (stable form), loops with str keys", code="""
         L = len([k for k in parameters if k[0] == "W"])
         m = Y.shape[1]
-        AL = cache["A" + str(L)]
-        # dZ_L = dL/dA * sigma'(Z) simplifies exactly to A - Y; written out it is:
-        dZ = (AL - Y) / (AL * (1 - AL)) * (AL * (1 - AL))
+        ZL = cache["Z" + str(L)]
+        dZ = np.where(ZL >= 0, 1 / (1 + np.exp(-np.abs(ZL))), np.exp(-np.abs(ZL)) / (1 + np.exp(-np.abs(ZL)))) - Y
         grads = {}
         for l in reversed(range(1, L + 1)):
             grads["dW" + str(l)] = np.dot(dZ, cache["A" + str(l - 1)].T) / m
             grads["db" + str(l)] = dZ.mean(axis=1, keepdims=True)
             if l > 1:
                 Zp = cache["Z" + str(l - 1)]
-                if activation == "relu":
-                    d = (Zp > 0).astype(float)
-                else:
-                    d = initlab.activation_derivative(Zp, activation)
+                d = (Zp > 0).astype(float) if activation == "relu" else initlab.activation_derivative(Zp, activation)
                 dZ = np.dot(parameters["W" + str(l)].T, dZ) * d
         return grads
     """),
@@ -265,9 +261,9 @@ WRONG = [
            "dead", subs=[('"fraction_dead": float(zero.all(axis=1).mean())', '"fraction_dead": float(zero.mean())')]),
     # ---------------------------------------------------------------- Part 5
     Answer("variance_ratios_of_stds", "05", "variance_ratios", W, ("test_variance_ratios",),
-           "std", subs=[("return [cur / prev for", "return [(cur / prev) ** 0.5 for")]),
+           "standard deviation", subs=[("return [cur / prev for", "return [(cur / prev) ** 0.5 for")]),
     Answer("variance_ratios_input_assumed_one", "05", "variance_ratios", W, ("test_variance_ratios",),
-           "input", subs=[("variances = [float(np.var(X))]", "variances = [1.0]")]),
+           "Var(X) = 1", subs=[("variances = [float(np.var(X))]", "variances = [1.0]")]),
     # ---------------------------------------------------------------- Part 6
     Answer("backprop_dw_not_divided_by_m", "06", "backward_propagation", W,
            ("test_backprop_output_layer", "test_backprop_hidden_layers", "test_backprop_gradient_check"), "m",
@@ -278,11 +274,10 @@ WRONG = [
     Answer("backprop_forgets_derivative", "06", "backward_propagation", W,
            ("test_backprop_hidden_layers", "test_backprop_gradient_check"), "derivative",
            subs=[('dZ = dA_prev * initlab.activation_derivative(cache[f"Z{l - 1}"], activation)', "dZ = dA_prev")]),
-    Answer("backprop_relu_derivative_at_A", "06", "backward_propagation", W,
-           ("test_backprop_hidden_layers",), "Z",
+    Answer("backprop_derivative_at_A", "06", "backward_propagation", W,
+           ("test_backprop_hidden_layers", "test_backprop_gradient_check"), "at A_(l-1) instead of Z_(l-1)",
            subs=[('initlab.activation_derivative(cache[f"Z{l - 1}"], activation)',
-                  '(initlab.activation_derivative(cache[f"A{l - 1}"], activation) if activation != "relu" '
-                  'else (cache[f"A{l - 1}"] >= 0).astype(float))')]),
+                  'initlab.activation_derivative(cache[f"A{l - 1}"], activation)')]),
     # ---------------------------------------------------------------- Part 7
     Answer("convergence_own_final_target", "07", "convergence_epochs", W, ("test_convergence_epochs",),
            "own", subs=[('target = fraction * max(float(h["test_accuracies"][-1]) for h in training_results.values())',
@@ -291,7 +286,7 @@ WRONG = [
                '        target = fraction * float(history["test_accuracies"][-1])\n'
                '        for epoch, acc in enumerate(history["test_accuracies"]):')]),
     Answer("stability_is_inverse_variance", "07", "stability", W, ("test_stability",),
-           "1/", subs=[("return float(np.std(values))", "return float(1.0 / (np.var(values) + 1e-8))")]),
+           "1 / (variance", subs=[("return float(np.std(values))", "return float(1.0 / (np.var(values) + 1e-8))")]),
 ]
 
 ANSWERS = CORRECT + WRONG
