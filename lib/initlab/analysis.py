@@ -14,7 +14,9 @@ With ReLU, :math:`E[a^2] = \operatorname{Var}(z)/2`, so He's
 :math:`2/(n_{\text{in}} + n_{\text{out}})` (equal widths: :math:`1/n`) gives
 :math:`1/2` per layer. The first layer is different: its input is the data, not
 a rectified pre-activation, so :math:`E[x^2] = \operatorname{Var}(x)` and the
-ratio is 2 for He, 1 for Xavier (with standardized inputs).
+ratio is :math:`n_0 \operatorname{Var}(W_1)`: 2 for He, and
+:math:`2 n_0/(n_0 + n_1)` for Xavier (1 only when the first layer is as wide as
+the input; 0.667 on the lab's ``[50, 100, ...]`` network).
 
 Differences from the lab, on purpose:
 
