@@ -2,9 +2,10 @@
 
 import math
 
-import initlab
 import numpy as np
 import pytest
+
+import initlab
 from initlab import ActivationAnalyzer, analyze_activation_flow
 from initlab._guard import ReferenceCalledError, forbid
 from initlab.analysis import layer_statistics, variance_ratios

@@ -3,11 +3,13 @@
 import subprocess
 import sys
 
-import initlab
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
+
+import initlab
 from initlab import InitializationTrainer, analyze_activation_flow
 from initlab.datasets import make_activation_data, make_training_data
 from initlab.plotting import (
@@ -16,7 +18,6 @@ from initlab.plotting import (
     plot_training_comparison,
     plot_weight_distributions,
 )
-from matplotlib.figure import Figure
 
 matplotlib.use("Agg")   # headless; switching is allowed because no figure exists yet
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from initlab import analyze_initialization_performance
 from initlab._guard import ReferenceCalledError, forbid
 from initlab.performance import convergence_epochs, stability

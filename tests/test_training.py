@@ -1,8 +1,9 @@
 """Training of Part 6 (initlab.training): gradients, cost, trainer, and argument checks."""
 
-import initlab
 import numpy as np
 import pytest
+
+import initlab
 from initlab import InitializationTrainer
 from initlab._guard import ReferenceCalledError, forbid
 from initlab.activations import sigmoid, sigmoid_derivative

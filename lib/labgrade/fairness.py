@@ -140,7 +140,9 @@ def main(argv=None) -> int:
             res = f"caught {fails}/{n} ({fails / n:.1%})"
             ok &= fails == n
         print(f"{name:<38} {sampler:<36} {n:>6} {res:>28}")
-    near = (lambda s, seed: labcheck.check_normal_sampler(s, SHAPE, HE, seed=seed, name="he_normal"))
+    def near(sampler, seed):
+        return labcheck.check_normal_sampler(sampler, SHAPE, HE, seed=seed, name="he_normal")
+
     for pct in (2, 4, 6):
         fails = rate(near, _normal((1 + pct / 100) * HE), args.draws, offset=20_000)
         print(f"{'power: normal, std off by ' + str(pct) + '%':<38} {'(not a catalogue mistake)':<36} "

@@ -21,7 +21,7 @@ import base64
 import html
 import io
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -140,7 +140,7 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 img {{ max-width: 100%; }}
 </style></head><body>
 <h1>Item analysis: {e(title)}</h1>
-<p>Generated {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} from nbgrader's gradebook and the
+<p>Generated {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} from nbgrader's gradebook and the
 autograded notebooks. {len(a['students'])} submissions analysed
 {f"({len(a['absent'])} students without submission left out: {e(', '.join(a['absent']))})" if a['absent'] else ""}.
 Students by status: {e(', '.join(f'{k} {v}' for k, v in sorted(status_counts.items())))}.</p>

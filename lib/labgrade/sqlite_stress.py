@@ -33,9 +33,9 @@ from pathlib import Path
 from . import ASSIGNMENT, tool_env
 from .config import load_settings
 from .gradebook import default_db_url, generate_assignment, open_gradebook, prepare, worker_db_url
+from .mutations import STUDENTS
 from .runner import course_workspace, nbgrader_cmd
 from .sample import build_class
-from .mutations import STUDENTS
 
 
 def _one(ws, url, student, settings):
