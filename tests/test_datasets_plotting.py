@@ -193,3 +193,31 @@ def test_plotting_rejects_bad_input(flow_results):
                                         r"analyze_initialization_performance, got list"):
         plot_training_comparison({"he": {"train_costs": [1.0], "test_accuracies": [50.0],
                                          "gradient_norms": [1.0]}}, performance=[])
+
+
+@pytest.mark.parametrize(
+    "args", [(1000, 50, 30, 10, 2), (2000, 20, 15, 5, 2), (300, 5, 3, 1, 1), (100, 40, 35, 2, 2)]
+)
+@pytest.mark.parametrize("seed", [0, 1, 2**31 - 1])
+def test_make_classification_port_equals_scikit_learn(args, seed):
+    from sklearn.datasets import make_classification as sklearn_make_classification
+
+    from initlab.datasets import make_classification
+
+    n_samples, n_features, n_informative, n_redundant, clusters = args
+    X_ref, y_ref = sklearn_make_classification(
+        n_samples=n_samples, n_features=n_features, n_informative=n_informative,
+        n_redundant=n_redundant, n_clusters_per_class=clusters, random_state=seed)
+    X, y = make_classification(*args, random_state=seed)
+    np.testing.assert_array_equal(X, X_ref)
+    np.testing.assert_array_equal(y, y_ref)
+
+
+def test_datasets_do_not_import_scikit_learn():
+    import subprocess
+    import sys
+
+    code = ("import sys, initlab.datasets as d; d.make_activation_data(rng=0); d.make_training_data(rng=0); "
+            "print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
