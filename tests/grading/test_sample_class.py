@@ -161,7 +161,7 @@ def test_feedback_for_each_graded_student(graded):
         if student == "s14_no_submission":
             assert not htmls
         elif student == "s10_missing_notebook":
-            assert len(htmls) == len(graded["ws"].root.joinpath("source", ASSIGNMENT).glob("*.ipynb").__iter__().__class__.__mro__) or htmls
+            assert htmls and "04_activation_statistics.html" not in {p.name for p in htmls}
         else:
             assert htmls, student
 
