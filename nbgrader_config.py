@@ -22,3 +22,10 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteKernelspec.enabled = True
 c.Execute.timeout = 120          # per cell, seconds
 c.Execute.interrupt_on_timeout = True
+
+# Isolated grading (issue 6, opt-in): LABGRADE_ISOLATION=judge runs the student's code in a
+# sandboxed worker process and the tests in nbgrader's kernel (see labgrade/isolation.py).
+if os.environ.get("LABGRADE_ISOLATION", "") == "judge":
+    from labgrade.isolation import configure as _configure_judge
+
+    _configure_judge(c)

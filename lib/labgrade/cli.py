@@ -73,9 +73,9 @@ def _split(text: str | None) -> list[str] | None:
 
 
 def _db_url(args, workdir: Path) -> str:
-    from .gradebook import default_db_url
+    from .gradebook import default_db_url, normalize_db_url
 
-    return args.db_url or os.environ.get("LABGRADE_DB_URL") or default_db_url(workdir)
+    return normalize_db_url(args.db_url or os.environ.get("LABGRADE_DB_URL") or default_db_url(workdir))
 
 
 def _roster(ws, url: str, only: str | None) -> list[str]:
@@ -101,17 +101,22 @@ def run(ws, url: str, roster: list[str], settings, *, jobs: int, feedback: bool 
     from .runner import grade_all
 
     t0 = time.perf_counter()
+    url = gbm.normalize_db_url(url)
     notebooks = gbm.source_notebook_ids(ws.root)
     if not quiet:
         print(f"gradebook {gbm.redact(url)}; {len(roster)} students, {len(notebooks)} notebooks, "
               f"{jobs} parallel; limits: cell {settings.cell_timeout} s, student "
               f"{settings.student_timeout} s, memory {settings.memory_mb} MiB", flush=True)
-    gbm.prepare(url, ws.workdir, roster, settings, root=ws.root, resettable=set(resettable))
-    t1 = time.perf_counter()
-    runs = grade_all(ws, url, roster, notebooks, settings, jobs=jobs, feedback=feedback, progress=not quiet)
-    t2 = time.perf_counter()
-    save_runs(ws, runs)
-    rows, summaries = collect(ws, url, roster, runs, cell_timeout=settings.cell_timeout)
+    try:
+        gbm.prepare(url, ws.workdir, roster, settings, root=ws.root, resettable=set(resettable))
+        t1 = time.perf_counter()
+        runs = grade_all(ws, url, roster, notebooks, settings, jobs=jobs, feedback=feedback,
+                         progress=not quiet)
+        t2 = time.perf_counter()
+        save_runs(ws, runs)
+        rows, summaries = collect(ws, url, roster, runs, cell_timeout=settings.cell_timeout)
+    finally:
+        gbm.sqlite_journal_default(url)
     ws.reports.mkdir(parents=True, exist_ok=True)
     write_grades_csv(rows, ws.reports / "grades.csv")
     write_students_csv(summaries, ws.reports / "students.csv")
@@ -126,7 +131,7 @@ def run(ws, url: str, roster: list[str], settings, *, jobs: int, feedback: bool 
               + (f", {_rel(ws.reports / 'item_analysis.html')}" if report else "")
               + (f", {_rel(ws.feedback)}/<student>/" if feedback else ""))
     return {"rows": rows, "summaries": summaries, "runs": runs, "seconds": t2 - t1,
-            "setup_seconds": t1 - t0}
+            "setup_seconds": t1 - t0, "url": url}
 
 
 def _rel(p: Path) -> str:

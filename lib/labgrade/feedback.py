@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 BEGIN = "### BEGIN HIDDEN TESTS"
 END = "### END HIDDEN TESTS"
@@ -142,6 +143,8 @@ def hide_hidden_tests(nb) -> int:
 
 class HideHiddenTests(Preprocessor):
     """nbgrader preprocessor: the feedback shows no hidden test, in cells or tracebacks."""
+
+    enabled = Bool(True, help="strip hidden tests (nbconvert preprocessors are off by default)").tag(config=True)
 
     def preprocess(self, nb, resources):
         hide_hidden_tests(nb)

@@ -51,6 +51,18 @@ def default_db_url(workdir: Path) -> str:
     return f"sqlite:///{Path(workdir).resolve() / 'gradebook.db'}"
 
 
+def normalize_db_url(url: str) -> str:
+    """``postgresql://`` means psycopg (v3) to SQLAlchemy 2.1; the course installs psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            import importlib.util
+
+            if importlib.util.find_spec("psycopg") is None:
+                return "postgresql+psycopg2://" + url[len(prefix):]
+            return "postgresql://" + url[len(prefix):]
+    return url
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -105,6 +117,21 @@ def _sqlite_wal(url: str) -> None:
     con = sqlite3.connect(path)
     try:
         con.execute("PRAGMA journal_mode=WAL")
+    finally:
+        con.close()
+
+
+def sqlite_journal_default(url: str) -> None:
+    """Back to SQLite's default journal after grading: no -wal/-shm files are left beside
+    gradebook.db, and formgrader finds the gradebook as nbgrader made it."""
+    path = sqlite_path(url)
+    if path is None or not path.exists():
+        return
+    con = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT)
+    try:
+        con.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.OperationalError:
+        pass   # still in use by someone else: leave it in WAL mode
     finally:
         con.close()
 

@@ -43,6 +43,9 @@ from . import ASSIGNMENT, course_root, tool_env
 from .config import Settings
 from .gradebook import open_gradebook, worker_db_url
 
+# timestamps in the autograde logs (labgrade.bench reads the time per notebook from them)
+LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s | %(levelname)s] %(message)s"
+
 FEEDBACK_PREPROCESSORS = [
     "nbgrader.preprocessors.GetGrades",
     "labgrade.feedback.HideHiddenTests",
@@ -111,7 +114,8 @@ def nbgrader_cmd(ws: Workspace, url: str, *args: str) -> list[str]:
 
 def autograde_cmd(ws: Workspace, url: str, student: str, settings: Settings, submitted: Path | None = None):
     cmd = nbgrader_cmd(ws, url, "autograde", ASSIGNMENT, "--student", student, "--force",
-                       f"--Execute.timeout={settings.cell_timeout}", "--log-level=INFO")
+                       f"--Execute.timeout={settings.cell_timeout}", "--log-level=INFO",
+                       f"--Application.log_format={LOG_FORMAT}", "--Application.log_datefmt=%H:%M:%S")
     if submitted is not None:
         cmd.append(f"--CourseDirectory.submitted_directory={submitted}")
     return [sys.executable, "-m", "labgrade._limits", "--memory-mb", str(settings.memory_mb), "--", *cmd]

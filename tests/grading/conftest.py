@@ -42,7 +42,6 @@ def grade(ws, roster, db_url=None, jobs=2, feedback=True, report=True, **limits)
     url = db_url or default_db_url(ws.workdir)
     result = run(ws, url, roster, settings, jobs=jobs, feedback=feedback, report=report, quiet=True,
                  resettable=set(roster))
-    result["url"] = url
     result["settings"] = settings
     return result
 

@@ -6,7 +6,6 @@ import nbformat
 import pytest
 from conftest import build_sample, grade
 
-from labgrade import ASSIGNMENT
 from labgrade.mutations import Mutation
 from labgrade.sample import apply_mutation
 

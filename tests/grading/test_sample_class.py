@@ -8,10 +8,10 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.api import MissingEntry
 from sample_expectations import (
     LOST,
     MESSAGES,
@@ -72,7 +72,7 @@ def test_expected_scores_in_gradebook(graded):
         for student in LOST:
             want = expected_points(student, graded["items"])
             if student == "s14_no_submission":
-                with pytest.raises(Exception):
+                with pytest.raises(MissingEntry):
                     gb.find_submission(ASSIGNMENT, student)
                 continue
             sub = gb.find_submission(ASSIGNMENT, student)
@@ -128,7 +128,7 @@ def test_broken_submissions_do_not_stop_the_others(graded):
         auto = [r for r in others if not r["grade_id"].startswith("answer_")]
         assert all(float(r["points"]) == float(r["max_points"]) for r in auto)
     ws = graded["ws"]
-    for student, status in STUDENT_STATUS.items():
+    for student in STUDENT_STATUS:
         if student != "s14_no_submission":
             assert (ws.autograded / student / ASSIGNMENT).is_dir(), student
 

@@ -111,7 +111,7 @@ def test_sample_class_is_seeded(release, tmp_path):
     assert parse_utc((tmp_path / "a" / "s01_correct" / ASSIGNMENT / "timestamp.txt").read_text()) < late
     assert not (tmp_path / "a" / "s14_no_submission").exists()
     assert not (tmp_path / "a" / "s10_missing_notebook" / ASSIGNMENT / "04_activation_statistics.ipynb").exists()
-    with pytest.raises(Exception):
+    with pytest.raises(nbformat.reader.NotJSONError):
         nbformat.read(tmp_path / "a" / "s13_corrupt_notebook" / ASSIGNMENT / "01_mathematical_foundations.ipynb", 4)
 
 
@@ -145,7 +145,8 @@ TRACEBACK = [
     f"{ESC}      6\x1b[39m \x1b[38;5;66;03m### END HIDDEN TESTS\x1b[39;00m\n",
     "\x1b[36mFile \x1b[39m\x1b[32m/lib/check.py:3\x1b[39m, in \x1b[36mcheck\x1b[39m\x1b[34m(a, b)\x1b[39m\n"
     f"{ESC}      2\x1b[39m \x1b[38;5;28;01mif\x1b[39;00m a != b:\n"
-    f"{ESC}----> 3\x1b[39m     \x1b[38;5;28;01mraise\x1b[39;00m \x1b[38;5;167;01mAssertionError\x1b[39;00m(\x1b[33m'f is wrong'\x1b[39m)\n",
+    f"{ESC}----> 3\x1b[39m     \x1b[38;5;28;01mraise\x1b[39;00m "
+    "\x1b[38;5;167;01mAssertionError\x1b[39;00m(\x1b[33m'f is wrong'\x1b[39m)\n",
     "\x1b[31mAssertionError\x1b[39m: f(17) is 3, expected 34",
 ]
 
@@ -173,6 +174,16 @@ def test_hide_hidden_tests_in_source_and_traceback():
     assert "raise AssertionError('f is wrong')" in plain   # library frames stay
     assert "f(17) is 3, expected 34" in plain      # the message stays
     assert nb.cells[1].outputs[0].evalue == "f(17) is 3, expected 34"
+
+
+def test_preprocessor_is_enabled_as_configured_in_generate_feedback():
+    """nbconvert preprocessors are disabled by default: ours must run when listed."""
+    from labgrade.feedback import HideHiddenTests
+    from labgrade.runner import FEEDBACK_PREPROCESSORS
+
+    assert "labgrade.feedback.HideHiddenTests" in FEEDBACK_PREPROCESSORS
+    nb, _ = HideHiddenTests()(_notebook(), {})
+    assert "secret_input" not in nb.cells[1].source
 
 
 def test_strip_hidden_source_keeps_indentation():

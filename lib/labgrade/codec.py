@@ -1,0 +1,172 @@
+"""Plain-data codec between the judge (grading kernel) and the sandboxed worker.
+
+No pickle: a message is JSON, framed by an 8-byte length. Only these values cross:
+``None``, ``bool``, ``int``, ``float``, ``str``, ``list``, ``tuple``, ``dict`` of them,
+plain ``numpy.ndarray`` (numeric or bool dtype, sent as dtype + shape + bytes), numpy
+scalars, and ``numpy.random.Generator`` over PCG64 (sent as its bit generator's state).
+Types are checked exactly (``type(x) is ...``): a subclass of ``ndarray``, ``float``
+or ``dict``, or any other object, is refused with :class:`CodecError`. Decoding
+builds fresh objects of the exact types listed, so what the worker sends can never
+be an object whose comparisons it defines.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+
+import numpy as np
+
+MAX_MESSAGE = 512 * 2**20       # bytes of one message
+MAX_DEPTH = 64
+_PLAIN = (type(None), bool, int, float, str)
+_KINDS = "biufc"
+
+
+class CodecError(TypeError):
+    """A value that is not plain data."""
+
+
+def _check_dtype(dt: np.dtype) -> np.dtype:
+    if dt.kind not in _KINDS or dt.hasobject or dt.fields is not None or dt.subdtype is not None:
+        raise CodecError(f"arrays of dtype {dt} are not plain data")
+    return dt
+
+
+def encode(obj, *, gens: list | None = None, refs: dict | None = None, modules: bool = False, _depth: int = 0):
+    """``obj`` as a JSON-able structure. ``gens`` collects the Generators sent (their
+    states come back after a call); ``refs`` maps id() of proxies to their worker name;
+    ``modules`` allows modules (sent by name, judge to worker only)."""
+    if _depth > MAX_DEPTH:
+        raise CodecError("data nested too deeply")
+    t = type(obj)
+    if t in _PLAIN:
+        return obj
+    kw = dict(gens=gens, refs=refs, modules=modules, _depth=_depth + 1)
+    if t is list:
+        return [encode(x, **kw) for x in obj]
+    if t is tuple:
+        return {"$t": "tuple", "v": [encode(x, **kw) for x in obj]}
+    if t is dict:
+        return {"$t": "dict", "k": [encode(k, **kw) for k in obj], "v": [encode(v, **kw) for v in obj.values()]}
+    if t is np.ndarray:
+        _check_dtype(obj.dtype)
+        data = np.ascontiguousarray(obj).tobytes()
+        return {"$t": "nd", "d": obj.dtype.str, "s": list(obj.shape), "b": base64.b64encode(data).decode()}
+    if isinstance(obj, np.generic) and t is obj.dtype.type:
+        _check_dtype(obj.dtype)
+        return {"$t": "ns", "d": obj.dtype.str, "b": base64.b64encode(obj.tobytes()).decode()}
+    if t is np.random.Generator and gens is not None and type(obj.bit_generator) is np.random.PCG64:
+        gens.append(obj)
+        return {"$t": "gen", "i": len(gens) - 1, "state": encode(obj.bit_generator.state, **kw)}
+    if refs is not None and id(obj) in refs:
+        return {"$t": "ref", "n": refs[id(obj)]}
+    if modules and t is type(np):
+        return {"$t": "mod", "n": obj.__name__}
+    raise CodecError(f"a {t.__module__}.{t.__qualname__} is not plain data (numbers, strings, lists, tuples, "
+                     f"dicts and numpy arrays only)")
+
+
+def decode(data, *, gens: list | None = None, resolve=None, modules: bool = False, _depth: int = 0):
+    """The value encoded in ``data``, built from exact types only (raises :class:`CodecError`).
+
+    ``gens`` receives the Generators rebuilt (worker side); ``resolve(name)`` looks up
+    a ``ref``; ``modules`` allows module references (worker side only)."""
+    if _depth > MAX_DEPTH:
+        raise CodecError("data nested too deeply")
+    t = type(data)
+    if t in _PLAIN:
+        return data
+    kw = dict(gens=gens, resolve=resolve, modules=modules, _depth=_depth + 1)
+    if t is list:
+        return [decode(x, **kw) for x in data]
+    if t is not dict:
+        raise CodecError(f"unexpected {t.__name__} in a message")
+    tag = data.get("$t")
+    if tag == "tuple":
+        return tuple(decode(x, **kw) for x in _list(data["v"]))
+    if tag == "dict":
+        keys, values = _list(data["k"]), _list(data["v"])
+        if len(keys) != len(values):
+            raise CodecError("malformed dict")
+        out = {}
+        for k, v in zip(keys, values):
+            k = decode(k, **kw)
+            if type(k) not in (type(None), bool, int, float, str, tuple) and not isinstance(k, np.generic):
+                raise CodecError(f"dict key of type {type(k).__name__}")
+            out[k] = decode(v, **kw)
+        return out
+    if tag == "nd":
+        dt = _check_dtype(np.dtype(_str(data["d"])))
+        shape = tuple(_int(n) for n in _list(data["s"]))
+        raw = base64.b64decode(_str(data["b"]), validate=True)
+        if any(n < 0 for n in shape) or int(np.prod(shape, dtype=np.int64)) * dt.itemsize != len(raw):
+            raise CodecError("array bytes do not match dtype and shape")
+        return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+    if tag == "ns":
+        dt = _check_dtype(np.dtype(_str(data["d"])))
+        raw = base64.b64decode(_str(data["b"]), validate=True)
+        if len(raw) != dt.itemsize:
+            raise CodecError("scalar bytes do not match dtype")
+        return np.frombuffer(raw, dtype=dt)[0]
+    if tag == "gen" and gens is not None:
+        g = np.random.Generator(np.random.PCG64())
+        g.bit_generator.state = decode(data["state"], **kw)
+        gens.append(g)
+        return g
+    if tag == "ref" and resolve is not None:
+        return resolve(_str(data["n"]))
+    if tag == "mod" and modules:
+        import importlib
+
+        return importlib.import_module(_str(data["n"]))
+    raise CodecError(f"unexpected tag {tag!r} in a message")
+
+
+def _list(x):
+    if type(x) is not list:
+        raise CodecError("malformed message")
+    return x
+
+
+def _str(x):
+    if type(x) is not str:
+        raise CodecError("malformed message")
+    return x
+
+
+def _int(x):
+    if type(x) is not int:
+        raise CodecError("malformed message")
+    return x
+
+
+def generator_state(g) -> dict:
+    return g.bit_generator.state
+
+
+def set_generator_state(g, state) -> None:
+    """Set a judge Generator's state from a worker's (checked: a PCG64 state dict)."""
+    if type(state) is not dict or state.get("bit_generator") != "PCG64":
+        raise CodecError("malformed Generator state")
+    g.bit_generator.state = state
+
+
+# --- framing ---------------------------------------------------------------------------------------------
+
+def send(fh, msg) -> None:
+    body = json.dumps(msg, allow_nan=True, separators=(",", ":")).encode()
+    fh.write(struct.pack(">Q", len(body)) + body)
+    fh.flush()
+
+
+def recv_bytes(read) -> dict:
+    """Read one message with ``read(n)`` (which returns exactly n bytes or raises EOFError)."""
+    (n,) = struct.unpack(">Q", read(8))
+    if n > MAX_MESSAGE:
+        raise CodecError(f"message of {n} bytes is over the {MAX_MESSAGE} byte limit")
+    msg = json.loads(read(n))
+    if type(msg) is not dict:
+        raise CodecError("malformed message")
+    return msg

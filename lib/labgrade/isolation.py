@@ -1,0 +1,221 @@
+"""Isolated grading (``isolation = "judge"``): nbgrader preprocessors around the judge.
+
+Opt-in: ``LABGRADE_ISOLATION=judge`` in the environment of ``nbgrader autograde``
+(``course.toml`` ``[grading] isolation = "judge"`` sets it through
+:meth:`labgrade.config.Settings.kernel_env`); ``nbgrader_config.py`` then calls
+:func:`configure`:
+
+* :class:`JudgeNotebook` (first sanitize preprocessor) rebuilds the notebook to run
+  from the **source** notebook: every cell but the solutions is the instructor's
+  (the test cells with their hidden tests, as nbgrader's OverwriteCells would put
+  them back, and also the unlocked plain cells); each code solution cell becomes
+  ``%%student <names>`` + the student's code (:mod:`labgrade.judge`), cells the
+  student added run in the worker only. What the student changed in test cells
+  (edited, deleted, duplicated, re-typed, metadata) is recorded as a flag.
+* the kernel loads :mod:`labgrade.judge` (``--IPKernelApp.extensions``);
+* :class:`FinishJudge` (right after Execute) puts the student's own source back in
+  the solution cells (feedback shows what they wrote) and stores the flags in the
+  notebook's metadata (``metadata.labgrade.flags``), read by :func:`notebook_flags`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import Preprocessor
+
+from . import judge
+
+ENV = "LABGRADE_ISOLATION"
+HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
+_META_KEYS = ("grade", "solution", "locked", "points", "task")
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV, "") == "judge"
+
+
+def configure(c) -> None:
+    """Add the judge to nbgrader's autograde (called from nbgrader_config.py)."""
+    from nbgrader.converters.autograde import Autograde
+
+    traits = Autograde.class_traits()
+    sanitize = list(traits["sanitize_preprocessors"].default())
+    auto = list(traits["autograde_preprocessors"].default())
+    c.Autograde.sanitize_preprocessors = [JudgeNotebook, *sanitize]
+    i = next(k for k, p in enumerate(auto) if p.__name__ == "Execute")
+    c.Autograde.autograde_preprocessors = [*auto[: i + 1], FinishJudge, *auto[i + 1:]]
+    c.Execute.extra_arguments = ["--IPKernelApp.extensions=labgrade.judge"]
+
+
+def visible_source(text: str) -> str:
+    """A test cell as students receive it: hidden tests removed (as nbgrader's ClearHiddenTests)."""
+    return HIDDEN.sub("", text)
+
+
+def _nbmeta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _defined_names(code: str) -> list[str]:
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))]
+
+
+def tamper_flags(student_nb, source_nb) -> list[str]:
+    """What the student changed in the test cells and the nbgrader metadata."""
+    flags = []
+    by_id: dict[str, list] = {}
+    for cell in student_nb.cells:
+        gid = _nbmeta(cell).get("grade_id")
+        if gid:
+            by_id.setdefault(gid, []).append(cell)
+    source_ids = set()
+    for cell in source_nb.cells:
+        meta = _nbmeta(cell)
+        gid = meta.get("grade_id")
+        if not gid:
+            continue
+        source_ids.add(gid)
+        found = by_id.get(gid, [])
+        if not found:
+            flags.append(f"tamper: cell {gid} was deleted (or its nbgrader metadata removed)")
+            continue
+        if len(found) > 1:
+            flags.append(f"tamper: cell {gid} appears {len(found)} times")
+        sub = found[0]
+        if sub.cell_type != cell.cell_type:
+            flags.append(f"tamper: cell {gid} was changed from {cell.cell_type} to {sub.cell_type}")
+        smeta = _nbmeta(sub)
+        changed = [k for k in _META_KEYS if smeta.get(k) != meta.get(k) and not (k == "task" and not smeta.get(k)
+                                                                                  and not meta.get(k))]
+        if changed:
+            flags.append(f"tamper: nbgrader metadata of cell {gid} changed ({', '.join(changed)})")
+        if meta.get("grade") and not meta.get("solution") and \
+                visible_source(cell.source).strip() != sub.source.strip():
+            flags.append(f"tamper: test cell {gid} was edited")
+    for gid in sorted(set(by_id) - source_ids):
+        flags.append(f"tamper: unknown nbgrader cell {gid}")
+    return flags
+
+
+def judge_notebook(student_nb, source_nb):
+    """The notebook the judge runs: the source's cells, the student's solutions through ``%%student``."""
+    out = copy.deepcopy(source_nb)
+    source_ids = {c.get("id") for c in source_nb.cells}
+    sol: dict[str, object] = {}
+    before: dict[str, list[str]] = {}
+    pending: list[str] = []
+    for cell in student_nb.cells:
+        meta = _nbmeta(cell)
+        gid = meta.get("grade_id")
+        if gid and meta.get("solution"):
+            if gid not in sol:
+                sol[gid] = cell
+                before[gid], pending = pending, []
+        elif cell.cell_type == "code" and not gid and cell.get("id") not in source_ids and cell.source.strip():
+            pending.append(cell.source)
+    cells = []
+    for cell in out.cells:
+        meta = _nbmeta(cell)
+        gid = meta.get("grade_id")
+        if not (gid and meta.get("solution")):
+            cells.append(cell)
+            continue
+        sub = sol.get(gid)
+        if cell.cell_type == "markdown":
+            if sub is not None and sub.cell_type == "markdown":
+                cell.source = sub.source
+            cells.append(cell)
+            continue
+        for k, extra in enumerate(before.get(gid, [])):
+            cells.append(nbformat.v4.new_code_cell("%%student\n" + extra, id=f"{cell.get('id', gid)}-x{k}"))
+        code = sub.source if sub is not None and sub.cell_type == "code" else "raise NotImplementedError()"
+        names = _defined_names(cell.source)
+        cell.metadata.setdefault("labgrade", {})["student_source"] = code
+        cell.source = f"%%student {' '.join(names)}\n{code}"
+        cells.append(cell)
+    out.cells = cells
+    return out
+
+
+class JudgeNotebook(Preprocessor):
+    """Rebuild the submitted notebook from the source notebook (first sanitize preprocessor)."""
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        name, assignment = info.get("notebook"), info.get("assignment")
+        cd = self.config.get("CourseDirectory", {})
+        root = Path(cd.get("root") or os.getcwd())
+        source_dir = Path(cd.get("source_directory") or "source")
+        if not source_dir.is_absolute():
+            source_dir = root / source_dir
+        source_nb = nbformat.read(source_dir / assignment / f"{name}.ipynb", as_version=4)
+        flags = tamper_flags(nb, source_nb)
+        new = judge_notebook(nb, source_nb)
+        new.metadata = nb.metadata
+        new.metadata.setdefault("labgrade", {})["flags"] = flags
+        fd, path = tempfile.mkstemp(prefix=f"labgrade-flags-{name}-", suffix=".jsonl")
+        os.close(fd)
+        os.environ[judge.FLAGS_ENV] = path
+        timeout = self.config.get("Execute", {}).get("timeout")
+        if timeout:
+            os.environ[judge.TIMEOUT_ENV] = str(timeout)
+        db = str(cd.get("db_url") or "")
+        protected = [str(root), str(source_dir), str(Path(__file__).resolve().parents[2])]
+        if db.startswith("sqlite:///"):
+            protected.append(db[len("sqlite:///"):])
+        os.environ["LABGRADE_PROTECTED"] = os.pathsep.join(protected)
+        return new, resources
+
+
+class FinishJudge(Preprocessor):
+    """After Execute: the student's source back in place, the judge's flags into the metadata."""
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            src = cell.get("metadata", {}).get("labgrade", {}).pop("student_source", None)
+            if src is not None:
+                cell.source = src
+            if not cell.get("metadata", {}).get("labgrade", True):
+                cell.metadata.pop("labgrade")
+        flags = list(nb.metadata.setdefault("labgrade", {}).get("flags", []))
+        path = os.environ.pop(judge.FLAGS_ENV, None)
+        if path and os.path.exists(path):
+            with open(path) as fh:
+                for line in fh:
+                    try:
+                        text = json.loads(line)["text"]
+                    except Exception:
+                        continue
+                    if text not in flags:
+                        flags.append(text)
+            os.unlink(path)
+        nb.metadata["labgrade"]["flags"] = flags[:30]
+        return nb, resources
+
+
+def notebook_flags(path: Path) -> list[str]:
+    """The flags stored in an autograded notebook (empty if none or not graded in judge mode)."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:
+        return []
+    flags = nb.metadata.get("labgrade", {}).get("flags", [])
+    return [str(f) for f in flags] if isinstance(flags, list) else []
+
+
+def student_flags(autograded_dir: Path) -> dict[str, list[str]]:
+    """notebook -> flags, for the autograded notebooks of one student."""
+    return {p.stem: f for p in sorted(Path(autograded_dir).glob("*.ipynb")) if (f := notebook_flags(p))}

@@ -1,0 +1,247 @@
+"""The judge side of isolated grading: an IPython extension loaded in nbgrader's kernel.
+
+In ``isolation = "judge"`` mode (:mod:`labgrade.isolation`) nbgrader's kernel runs
+only trusted code (the source version of every cell but the solutions). Each
+solution cell becomes::
+
+    %%student theoretical_std
+    <the student's code>
+
+and this magic sends the code to a :mod:`labgrade.worker` in a bubblewrap sandbox.
+For each name listed (the functions the source solution defines) the judge binds a
+:class:`Proxy`: calling it sends the arguments as plain data, runs the student's
+function in the worker, and returns the result decoded with exact types
+(:mod:`labgrade.codec`). initlab's ``_guard.forbid`` set is forwarded with each
+call and the forbidden calls the worker saw are added to the judge's
+``_guard._calls``, so ``labcheck.no_delegation`` and the samplers' ``forbidden=``
+still work. Numpy Generators passed in continue their stream in the judge.
+
+What the judge noticed (timeouts, a dead worker, a value that is not plain data, a
+call of the reference, file or process access reported by the worker) is appended
+to the JSON-lines file named by ``LABGRADE_JUDGE_FLAGS``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import json
+import os
+import select
+import signal
+import subprocess
+import time
+
+from . import codec
+
+TIMEOUT_ENV = "LABGRADE_JUDGE_TIMEOUT"
+FLAGS_ENV = "LABGRADE_JUDGE_FLAGS"
+
+
+class WorkerDied(RuntimeError):
+    pass
+
+
+def record_flag(kind: str, text: str) -> None:
+    path = os.environ.get(FLAGS_ENV)
+    if not path:
+        return
+    with open(path, "a") as fh:
+        fh.write(json.dumps({"kind": kind, "text": text}) + "\n")
+
+
+class Worker:
+    """One sandboxed worker process, restarted (and the student's cells replayed) if it dies."""
+
+    def __init__(self, command: list[str] | None = None, timeout: float | None = None):
+        from .worker import sandbox_command
+
+        self.command = command or sandbox_command()
+        self.timeout = float(timeout or os.environ.get(TIMEOUT_ENV) or 120)
+        self.proc: subprocess.Popen | None = None
+        self.history: list[dict] = []    # exec requests that succeeded, replayed after a restart
+
+    # --- process -------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        for req in self.history:
+            try:
+                self._roundtrip(req)
+            except Exception:
+                pass
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.proc.wait()
+            for f in (self.proc.stdin, self.proc.stdout):
+                try:
+                    f.close()
+                except Exception:
+                    pass
+            self.proc = None
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        fd = self.proc.stdout.fileno()
+        chunks, left = [], n
+        while left:
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                raise TimeoutError
+            b = os.read(fd, min(left, 1 << 20))
+            if not b:
+                raise EOFError
+            chunks.append(b)
+            left -= len(b)
+        return b"".join(chunks)
+
+    def _roundtrip(self, req: dict) -> dict:
+        deadline = time.monotonic() + self.timeout
+        try:
+            codec.send(self.proc.stdin, req)
+            return codec.recv_bytes(lambda n: self._read(n, deadline))
+        except TimeoutError:
+            raise
+        except (BrokenPipeError, EOFError, ConnectionError, OSError, ValueError) as exc:
+            self.kill()
+            raise WorkerDied(f"the process running your code ended ({type(exc).__name__})") from None
+
+    def request(self, req: dict) -> dict:
+        if self.proc is None or self.proc.poll() is not None:
+            self.kill()
+            self.start()
+        try:
+            resp = self._roundtrip(req)
+        except TimeoutError:
+            self.kill()
+            record_flag("timeout", f"a call of your code ran longer than {self.timeout:.0f} s and was stopped")
+            raise TimeoutError(f"your code ran longer than {self.timeout:.0f} s and was stopped") from None
+        except WorkerDied as exc:
+            record_flag("died", str(exc))
+            raise
+        except BaseException:       # KeyboardInterrupt: nbgrader's cell timeout
+            self.kill()
+            record_flag("timeout", "a cell ran past nbgrader's cell time limit while your code was running")
+            raise
+        if type(resp) is not dict:
+            raise codec.CodecError("malformed answer")
+        for text in resp.get("flags", []) if type(resp.get("flags")) is list else []:
+            record_flag("worker", str(text)[:300])
+        out, err = resp.get("out"), resp.get("err")
+        if type(out) is str and out:
+            print(out, end="")
+        if type(err) is str and err:
+            import sys
+
+            print(err, end="", file=sys.stderr)
+        return resp
+
+
+_worker: Worker | None = None
+_proxies: dict[int, str] = {}
+
+
+def worker() -> Worker:
+    global _worker
+    if _worker is None:
+        _worker = Worker()
+    return _worker
+
+
+def _raise_from(exc: dict):
+    """Raise in the judge the error the student's code raised in the worker (builtin types only)."""
+    from initlab import _guard
+
+    name = str(exc.get("type", "Exception")) if type(exc) is dict else "Exception"
+    msg = str(exc.get("msg", "")) if type(exc) is dict else ""
+    if name == "ReferenceCalledError":
+        raise _guard.ReferenceCalledError(msg)
+    cls = getattr(builtins, name, None)
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        raise cls(msg)
+    raise RuntimeError(f"{name}: {msg}")
+
+
+class Proxy:
+    """Stands in the judge for a function the student wrote; the call runs in the worker."""
+
+    def __init__(self, name: str):
+        self.__name__ = self.__qualname__ = name
+        _proxies[id(self)] = name
+
+    def __repr__(self):
+        return f"<your function {self.__name__} (runs in the grading sandbox)>"
+
+    def __call__(self, *args, **kwargs):
+        from initlab import _guard
+
+        gens: list = []
+        req = {"op": "call", "name": self.__name__,
+               "args": codec.encode(args, gens=gens, refs=_proxies),
+               "kwargs": codec.encode(kwargs, gens=gens, refs=_proxies),
+               "forbid": sorted(_guard._forbidden)}
+        resp = worker().request(req)
+        seen = resp.get("seen") if type(resp.get("seen")) is list else []
+        if seen:
+            _guard._calls.extend(str(s) for s in seen)
+            record_flag("reference", f"{self.__name__} called initlab's reference "
+                                     f"{', '.join(sorted(set(map(str, seen))))}")
+        states = resp.get("gens") if type(resp.get("gens")) is list else []
+        if len(states) == len(gens):
+            for g, st in zip(gens, states):
+                codec.set_generator_state(g, codec.decode(st))
+        if not resp.get("ok"):
+            _raise_from(resp.get("exc", {}))
+        try:
+            return codec.decode(resp.get("value"))
+        except codec.CodecError as exc:
+            record_flag("type", f"{self.__name__} returned data the judge refused: {exc}")
+            raise TypeError(f"{self.__name__} returned something that is not plain data: {exc}") from None
+
+
+def _free_names(code: str) -> set[str]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def run_student_cell(code: str, names: list[str], user_ns: dict, filename: str = "<your cell>") -> None:
+    """Run a student's cell in the worker, bind proxies for ``names`` in ``user_ns``."""
+    env = {}
+    for name in sorted(_free_names(code)):
+        if name in user_ns and not isinstance(user_ns[name], Proxy):
+            try:
+                env[name] = codec.encode(user_ns[name], gens=[], modules=True)
+            except codec.CodecError:
+                pass
+    req = {"op": "exec", "code": code, "env": env, "filename": filename}
+    w = worker()
+    resp = w.request(req)
+    for name in names:
+        user_ns[name] = Proxy(name)
+    if resp.get("ok"):
+        w.history.append(req)
+    else:
+        _raise_from(resp.get("exc", {}))
+
+
+def load_ipython_extension(ip) -> None:
+    from IPython.core.magic import register_cell_magic
+
+    @register_cell_magic
+    def student(line, cell):
+        names = [n for n in line.split() if n.isidentifier()]
+        run_student_cell(cell, names, ip.user_ns)
+
+    import atexit
+
+    atexit.register(lambda: _worker.kill() if _worker is not None else None)

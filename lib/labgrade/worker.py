@@ -1,0 +1,225 @@
+"""The worker: runs a student's code in a sandbox, answers the judge with plain data.
+
+Started by :mod:`labgrade.judge` as ``bwrap ... python -m labgrade.worker``
+(see :func:`sandbox_command`): no network, no course directory (only the venv,
+the Python installation and ``lib/initlab`` + ``lib/labgrade`` read-only), a
+private ``/tmp``, its own PID namespace, killed with its parent. Requests and
+answers are :mod:`labgrade.codec` messages on the worker's original stdin and
+stdout; the student's code sees ``/dev/null`` there, and what it prints to
+``sys.stdout``/``sys.stderr`` is captured (truncated) and sent back.
+
+Everything in this process is under the student's control once their code ran:
+the judge trusts nothing it says beyond plain data, decoded with exact types.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import os
+import shutil
+import sys
+import traceback
+from pathlib import Path
+
+OUTPUT_LIMIT = 20_000   # characters of stdout/stderr kept per request
+
+_flags: list[str] = []
+_protected: tuple[str, ...] = ()
+_allowed: tuple[str, ...] = ()
+
+
+class _Capture(io.TextIOBase):
+    def __init__(self, limit=OUTPUT_LIMIT):
+        self.parts, self.size, self.limit, self.dropped = [], 0, limit, 0
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        s = str(s)
+        room = self.limit - self.size
+        if room > 0:
+            self.parts.append(s[:room])
+            self.size += min(len(s), room)
+        self.dropped += max(0, len(s) - max(room, 0))
+        return len(s)
+
+    def text(self):
+        out = "".join(self.parts)
+        if self.dropped:
+            out += f"\n[... {self.dropped} more characters of output not shown]\n"
+        return out
+
+
+def _flag(text: str) -> None:
+    if text not in _flags and len(_flags) < 50:
+        _flags.append(text)
+
+
+def _under(path: str, prefixes) -> bool:
+    return any(path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes)
+
+
+def _audit(event, args):
+    if event in ("open", "os.listdir", "os.scandir", "os.remove", "os.rename", "os.mkdir", "shutil.rmtree"):
+        path = args[0] if args else None
+        if isinstance(path, bytes):
+            path = path.decode(errors="replace")
+        if isinstance(path, str) and path and _protected:
+            full = os.path.abspath(path)
+            if _under(full, _protected) and not _under(full, _allowed):
+                _flag(f"file access: tried to reach {full} (outside the sandbox)")
+    elif event in ("subprocess.Popen", "os.system", "os.posix_spawn", "os.fork", "os.forkpty", "os.exec"):
+        _flag("process: started a process")
+    elif event == "socket.connect":
+        _flag("network: tried to open a network connection")
+    elif event in ("os.kill", "os.killpg"):
+        _flag("signal: tried to send a signal")
+
+
+def _exc_info(exc: BaseException) -> dict:
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-8))
+    name = type(exc).__name__
+    if isinstance(exc, (SystemExit, KeyboardInterrupt, GeneratorExit)):
+        _flag(f"exit: your code raised {name}")
+    if isinstance(exc, MemoryError):
+        _flag("memory: your code ran out of memory")
+    return {"type": name, "msg": str(exc)[:2000], "tb": tb[-6000:]}
+
+
+def serve(fin, fout) -> None:
+    from initlab import _guard
+
+    from . import codec
+
+    ns: dict = {"__name__": "__main__", "__builtins__": builtins}
+
+    def read(n):
+        data = fin.read(n)
+        if len(data) != n:
+            raise EOFError
+        return data
+
+    real_out, real_err = sys.stdout, sys.stderr
+    while True:
+        try:
+            req = codec.recv_bytes(read)
+        except EOFError:
+            return
+        out, err = _Capture(), _Capture()
+        resp: dict = {"ok": True}
+        gens: list = []
+        sys.stdout, sys.stderr = out, err
+        try:
+            if req["op"] == "exec":
+                for name, value in req.get("env", {}).items():
+                    try:
+                        ns[name] = codec.decode(value, gens=[], modules=True)
+                    except Exception:
+                        pass
+                code = compile(req["code"], req.get("filename", "<student cell>"), "exec")
+                exec(code, ns)
+            elif req["op"] == "call":
+                func = ns.get(req["name"])
+                if not callable(func):
+                    raise NameError(f"name {req['name']!r} is not defined (or not callable)")
+                args = codec.decode(req["args"], gens=gens, resolve=ns.__getitem__)
+                kwargs = codec.decode(req["kwargs"], gens=gens, resolve=ns.__getitem__)
+                seen: list = []
+                try:
+                    with _guard.forbid(*req.get("forbid", ())) as seen:
+                        value = func(*args, **kwargs)
+                finally:
+                    resp["seen"] = [str(s) for s in seen]
+                sys.stdout, sys.stderr = real_out, real_err
+                try:
+                    resp["value"] = codec.encode(value)
+                except codec.CodecError as exc:
+                    _flag(f"type: {req['name']} returned a {type(value).__module__}.{type(value).__qualname__}")
+                    resp = {"ok": False, "seen": resp.get("seen", []),
+                            "exc": {"type": "TypeError", "msg": f"{req['name']} returned a value that is not "
+                                    f"plain data: {exc}", "tb": ""}}
+            else:
+                raise ValueError(f"unknown request {req.get('op')!r}")
+        except BaseException as exc:  # the student's code may raise anything, SystemExit included
+            sys.stdout, sys.stderr = real_out, real_err
+            resp = {"ok": False, "seen": resp.get("seen", []), "exc": _exc_info(exc)}
+        finally:
+            sys.stdout, sys.stderr = real_out, real_err
+        try:
+            resp["gens"] = [codec.encode(g.bit_generator.state) for g in gens]
+        except Exception:
+            resp["gens"] = []
+        resp["out"], resp["err"] = out.text(), err.text()
+        resp["flags"] = list(_flags)
+        _flags.clear()
+        codec.send(fout, resp)
+
+
+def main() -> None:
+    global _protected, _allowed
+    # the protocol keeps the original stdin/stdout; the student's code gets /dev/null there
+    fin = os.fdopen(os.dup(0), "rb", buffering=0)
+    fout = os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    _protected = tuple(p for p in os.environ.pop("LABGRADE_PROTECTED", "").split(os.pathsep) if p)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    lib = Path(__file__).resolve().parent.parent
+    _allowed = (sys.prefix, os.path.realpath(sys.base_prefix), str(lib / "initlab"), str(lib / "labgrade"))
+    sys.addaudithook(_audit)
+
+    class _Reader:
+        def __init__(self, f):
+            self.f = f
+
+        def read(self, n):
+            chunks, left = [], n
+            while left:
+                b = self.f.read(left)
+                if not b:
+                    break
+                chunks.append(b)
+                left -= len(b)
+            return b"".join(chunks)
+
+    serve(_Reader(fin), fout)
+
+
+def sandbox_command(python: str | None = None, *, extra_ro: list[str] = ()) -> list[str]:
+    """``bwrap`` command line that runs the worker with no view of the course directory.
+
+    Read-only: /usr (and the /bin, /lib links), /etc, the Python installation and
+    venv, ``lib/initlab`` and ``lib/labgrade``. Private /tmp (the working directory),
+    /proc and /dev; every namespace unshared (no network); dies with the judge.
+    """
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise RuntimeError("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
+    python = python or sys.executable
+    lib = Path(__file__).resolve().parent.parent
+    ro = {"/usr", "/etc", sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix),
+          str(lib / "initlab"), str(lib / "labgrade"), *extra_ro}
+    cmd = [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
+    for p in sorted(ro):
+        if os.path.exists(p):
+            cmd += ["--ro-bind", p, p]
+    for link in ("bin", "lib", "lib64", "sbin"):
+        target = os.path.join("/", link)
+        if os.path.islink(target):
+            cmd += ["--symlink", os.readlink(target), target]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp", "--clearenv"]
+    env = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTHONPATH": str(lib)}
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "LABGRADE_PROTECTED"):
+        if k in os.environ:
+            env[k] = os.environ[k]
+    for k, v in env.items():
+        cmd += ["--setenv", k, v]
+    return cmd + [python, "-m", "labgrade.worker"]
+
+
+if __name__ == "__main__":
+    main()
