@@ -35,6 +35,7 @@ from . import judge
 ENV = "LABGRADE_ISOLATION"
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 _META_KEYS = ("grade", "solution", "locked", "points", "task")
+_STATE: dict = {}   # from JudgeNotebook to FinishJudge (one notebook at a time, in nbgrader's process)
 
 
 def enabled() -> bool:
@@ -49,7 +50,8 @@ def configure(c) -> None:
     sanitize = list(traits["sanitize_preprocessors"].default())
     auto = list(traits["autograde_preprocessors"].default())
     c.Autograde.sanitize_preprocessors = [JudgeNotebook, *sanitize]
-    i = next(k for k, p in enumerate(auto) if p.__name__ == "Execute")
+    # after nbconvert's ClearMetadataPreprocessor (which would drop metadata.labgrade)
+    i = max(k for k, p in enumerate(auto) if p.__name__ in ("Execute", "ClearMetadataPreprocessor"))
     c.Autograde.autograde_preprocessors = [*auto[: i + 1], FinishJudge, *auto[i + 1:]]
     c.Execute.extra_arguments = ["--IPKernelApp.extensions=labgrade.judge"]
 
@@ -143,7 +145,7 @@ def judge_notebook(student_nb, source_nb):
             cells.append(nbformat.v4.new_code_cell("%%student\n" + extra, id=f"{cell.get('id', gid)}-x{k}"))
         code = sub.source if sub is not None and sub.cell_type == "code" else "raise NotImplementedError()"
         names = _defined_names(cell.source)
-        cell.metadata.setdefault("labgrade", {})["student_source"] = code
+        _STATE["sources"][gid] = code
         cell.source = f"%%student {' '.join(names)}\n{code}"
         cells.append(cell)
     out.cells = cells
@@ -152,6 +154,8 @@ def judge_notebook(student_nb, source_nb):
 
 class JudgeNotebook(Preprocessor):
     """Rebuild the submitted notebook from the source notebook (first sanitize preprocessor)."""
+
+    enabled = True
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
@@ -163,15 +167,17 @@ class JudgeNotebook(Preprocessor):
             source_dir = root / source_dir
         source_nb = nbformat.read(source_dir / assignment / f"{name}.ipynb", as_version=4)
         flags = tamper_flags(nb, source_nb)
+        _STATE["sources"] = {}
         new = judge_notebook(nb, source_nb)
         new.metadata = nb.metadata
-        new.metadata.setdefault("labgrade", {})["flags"] = flags
+        _STATE["flags"] = flags
         fd, path = tempfile.mkstemp(prefix=f"labgrade-flags-{name}-", suffix=".jsonl")
         os.close(fd)
         os.environ[judge.FLAGS_ENV] = path
         timeout = self.config.get("Execute", {}).get("timeout")
         if timeout:
-            os.environ[judge.TIMEOUT_ENV] = str(timeout)
+            # a little under nbgrader's cell timeout: the judge stops the worker first and says so
+            os.environ[judge.TIMEOUT_ENV] = str(max(1.0, 0.9 * float(timeout) - 1))
         db = str(cd.get("db_url") or "")
         protected = [str(root), str(source_dir), str(Path(__file__).resolve().parents[2])]
         if db.startswith("sqlite:///"):
@@ -183,26 +189,30 @@ class JudgeNotebook(Preprocessor):
 class FinishJudge(Preprocessor):
     """After Execute: the student's source back in place, the judge's flags into the metadata."""
 
+    enabled = True
+
     def preprocess(self, nb, resources):
+        sources = _STATE.pop("sources", {})
         for cell in nb.cells:
-            src = cell.get("metadata", {}).get("labgrade", {}).pop("student_source", None)
-            if src is not None:
-                cell.source = src
-            if not cell.get("metadata", {}).get("labgrade", True):
-                cell.metadata.pop("labgrade")
-        flags = list(nb.metadata.setdefault("labgrade", {}).get("flags", []))
+            meta = _nbmeta(cell)
+            if meta.get("solution") and meta.get("grade_id") in sources and cell.cell_type == "code":
+                cell.source = sources[meta["grade_id"]]
+        flags = list(_STATE.pop("flags", []))
         path = os.environ.pop(judge.FLAGS_ENV, None)
         if path and os.path.exists(path):
             with open(path) as fh:
                 for line in fh:
                     try:
-                        text = json.loads(line)["text"]
+                        rec = json.loads(line)
+                        kind, text = str(rec["kind"]), str(rec["text"])
                     except Exception:
                         continue
+                    if kind != "worker":
+                        text = f"{kind}: {text}"
                     if text not in flags:
                         flags.append(text)
             os.unlink(path)
-        nb.metadata["labgrade"]["flags"] = flags[:30]
+        nb.metadata["labgrade"] = {"isolation": "judge", "flags": flags[:30]}
         return nb, resources
 
 

@@ -78,6 +78,35 @@ def _audit(event, args):
         _flag("signal: tried to send a signal")
 
 
+_WATCHED = ("builtins", "math", "numpy", "numpy.testing", "numpy.linalg", "numpy.random", "scipy", "scipy.stats",
+            "initlab", "initlab._guard", "labcheck", "labcheck.core", "labcheck.distributions")
+_snapshot: dict[str, dict[str, int]] = {}
+_builtins = dict(vars(builtins))   # put back after each request: the protocol code needs them
+
+
+def _take_snapshot() -> None:
+    import importlib
+
+    for name in _WATCHED:
+        try:
+            mod = importlib.import_module(name)
+        except Exception:
+            continue
+        _snapshot[name] = {k: id(v) for k, v in vars(mod).items()}
+
+
+def _check_patches() -> None:
+    """Flag the attributes of the modules tests rely on that the student's code replaced."""
+    for name, before in _snapshot.items():
+        mod = sys.modules.get(name)
+        if mod is None:
+            continue
+        now = vars(mod)
+        changed = sorted(k for k, i in before.items() if k in now and id(now[k]) != i)
+        if changed:
+            _flag(f"monkeypatch: your code replaced {', '.join(name + '.' + k for k in changed[:5])}")
+
+
 def _exc_info(exc: BaseException) -> dict:
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-8))
     name = type(exc).__name__
@@ -133,6 +162,8 @@ def serve(fin, fout) -> None:
                 finally:
                     resp["seen"] = [str(s) for s in seen]
                 sys.stdout, sys.stderr = real_out, real_err
+                _check_patches()
+                vars(builtins).update(_builtins)
                 try:
                     resp["value"] = codec.encode(value)
                 except codec.CodecError as exc:
@@ -144,6 +175,8 @@ def serve(fin, fout) -> None:
                 raise ValueError(f"unknown request {req.get('op')!r}")
         except BaseException as exc:  # the student's code may raise anything, SystemExit included
             sys.stdout, sys.stderr = real_out, real_err
+            _check_patches()
+            vars(builtins).update(_builtins)
             resp = {"ok": False, "seen": resp.get("seen", []), "exc": _exc_info(exc)}
         finally:
             sys.stdout, sys.stderr = real_out, real_err
@@ -152,6 +185,13 @@ def serve(fin, fout) -> None:
         except Exception:
             resp["gens"] = []
         resp["out"], resp["err"] = out.text(), err.text()
+        if out.dropped or err.dropped:
+            _flag(f"output: your code printed more than {OUTPUT_LIMIT} characters (the rest was dropped)")
+        try:
+            _check_patches()
+        except Exception:
+            pass
+        vars(builtins).update(_builtins)
         resp["flags"] = list(_flags)
         _flags.clear()
         codec.send(fout, resp)
@@ -168,7 +208,9 @@ def main() -> None:
     _protected = tuple(p for p in os.environ.pop("LABGRADE_PROTECTED", "").split(os.pathsep) if p)
     os.environ.setdefault("MPLBACKEND", "Agg")
     lib = Path(__file__).resolve().parent.parent
-    _allowed = (sys.prefix, os.path.realpath(sys.base_prefix), str(lib / "initlab"), str(lib / "labgrade"))
+    _allowed = (sys.prefix, os.path.realpath(sys.base_prefix), str(lib / "initlab"), str(lib / "labcheck"),
+                str(lib / "labgrade"))
+    _take_snapshot()
     sys.addaudithook(_audit)
 
     class _Reader:
@@ -201,7 +243,7 @@ def sandbox_command(python: str | None = None, *, extra_ro: list[str] = ()) -> l
     python = python or sys.executable
     lib = Path(__file__).resolve().parent.parent
     ro = {"/usr", "/etc", sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix),
-          str(lib / "initlab"), str(lib / "labgrade"), *extra_ro}
+          str(lib / "initlab"), str(lib / "labcheck"), str(lib / "labgrade"), *extra_ro}
     cmd = [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
     for p in sorted(ro):
         if os.path.exists(p):

@@ -77,7 +77,3 @@ def test_parallel_grading_on_postgresql(tmp_path, pg_url, process_marker):
     assert list((ws.feedback / "s03_variance_as_std" / ASSIGNMENT).glob("*.html"))
     assert not process_marker()
 
-    # re-grading on PostgreSQL gives the same scores
-    again = grade(ws, STUDENTS, db_url=pg_url, jobs=3, report=False, feedback=False)
-    assert [(r.student, r.grade_id, r.points, r.status) for r in again["rows"]] == \
-           [(r.student, r.grade_id, r.points, r.status) for r in res["rows"]]
