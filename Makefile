@@ -12,7 +12,7 @@ ASSIGNMENT := weight_init
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: help env test test-fast lint release check-release demo grade bench bench-notebooks lab freeze clean
+.PHONY: help env test test-fast test-hostile lint release check-release demo grade bench bench-notebooks lab freeze clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -28,13 +28,16 @@ $(STAMP): requirements.txt pyproject.toml
 env: $(STAMP)  ## create the course environment (.venv) from requirements.txt
 
 test: $(STAMP)  ## set up, then run the whole test suite (what CI runs)
-	$(PY) -m pytest -n auto --dist loadfile tests
+	$(PY) -m pytest -n auto --dist loadfile tests --ignore=tests/hostile/test_hostile.py
 	$(PY) -m pytest -n auto --dist loadfile -p no:randomly --nbval notebooks \
 	    --nbval-sanitize-with .ci/nbval_sanitize.cfg
 	$(PY) -m pytest -n auto --dist loadfile --nbval-lax source/$(ASSIGNMENT)
 
 test-fast: $(STAMP)  ## unit tests of lib/ only
 	$(PY) -m pytest tests -m "not slow" -q --ignore=tests/notebooks
+
+test-hostile: $(STAMP)  ## the hostile-submission catalogue under isolation=judge (opt-in mode, ~8 min)
+	$(PY) -m pytest tests/hostile/test_hostile.py -q
 
 lint: $(STAMP)  ## ruff over lib/, tests/ and the source notebooks
 	$(BIN)/ruff check lib tests source

@@ -1,4 +1,4 @@
-"""Benchmark: grading the sample class three ways, and the time per notebook.
+"""Benchmark: grading the sample class four ways, and the time per notebook.
 
 In one run, on a fresh copy of the sample class (``labgrade.sample``):
 
@@ -6,8 +6,10 @@ In one run, on a fresh copy of the sample class (``labgrade.sample``):
    process, nbgrader's defaults, as an instructor would run it);
 2. ``labgrade --jobs 1``: our tool, one student at a time;
 3. ``labgrade --jobs N``: our tool, N = number of cores (the default);
+4. ``labgrade --jobs N`` with ``isolation = "judge"`` (issue 6: student code in a
+   bubblewrap worker, tests in nbgrader's kernel), printed as a ratio against run 1;
 
-all three with the same per-cell timeout (``--cell-timeout``, so the endless loop of
+all with the same per-cell timeout (``--cell-timeout``, so the endless loop of
 the sample class costs the same everywhere) and without feedback (nbgrader's plain
 autograde writes none). Then the time per notebook: the autograded time of each
 notebook (from the timestamped autograde logs of run 2: from "Sanitizing" to the
@@ -20,6 +22,7 @@ through the same nbgrader autograde path. Prints times and ratios; asserts nothi
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import statistics
@@ -79,7 +82,7 @@ def run_plain(workdir: Path, root: Path, cell_timeout: int) -> float:
     return time.perf_counter() - t0
 
 
-def run_ours(workdir: Path, jobs: int, cell_timeout: int, notebooks=None) -> tuple[float, dict]:
+def run_ours(workdir: Path, jobs: int, cell_timeout: int, notebooks=None, isolation: str = "") -> tuple[float, dict]:
     from .cli import run
     from .gradebook import default_db_url
     from .runner import course_workspace
@@ -90,8 +93,16 @@ def run_ours(workdir: Path, jobs: int, cell_timeout: int, notebooks=None) -> tup
     from .sample import roster
 
     students = sorted(set(students) | set(roster())) if notebooks is None else students
-    res = run(ws, default_db_url(workdir), students, settings, jobs=jobs, feedback=False, report=False,
-              quiet=True)
+    old = os.environ.get("LABGRADE_ISOLATION")
+    os.environ["LABGRADE_ISOLATION"] = isolation      # read by nbgrader_config.py
+    try:
+        res = run(ws, default_db_url(workdir), students, settings, jobs=jobs, feedback=False, report=False,
+                  quiet=True)
+    finally:
+        if old is None:
+            os.environ.pop("LABGRADE_ISOLATION", None)
+        else:
+            os.environ["LABGRADE_ISOLATION"] = old
     return res["seconds"], res
 
 
@@ -126,7 +137,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m labgrade.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cell-timeout", type=int, default=20,
-                        help="per-cell timeout of all three runs (the endless loop costs this much)")
+                        help="per-cell timeout of all the runs (the endless loop costs this much)")
     parser.add_argument("--jobs", type=int, default=None,
                         help=f"parallel run's jobs (default: cores, {default_jobs()})")
     parser.add_argument("--keep", type=Path, default=None, help="keep the runs' folders here")
@@ -141,7 +152,7 @@ def main(argv=None) -> int:
         n_sub = sum(1 for s in students if (base / "submitted" / s).is_dir())
         n_nb = len(list((root / "source" / ASSIGNMENT).glob("[0-9][0-9]_*.ipynb")))
         print(f"sample class: {n_sub} submissions x {n_nb} notebooks; per-cell timeout {args.cell_timeout} s; "
-              f"{default_jobs()} cores", flush=True)
+              f"{default_jobs()} cores; load average {os.getloadavg()[0]:.1f} before", flush=True)
 
         def fresh(name: str) -> Path:
             d = tmp / name
@@ -154,10 +165,18 @@ def main(argv=None) -> int:
         print(f"  2. labgrade --jobs 1                 {t_one:8.1f} s", flush=True)
         t_par, _ = run_ours(fresh(f"jobs{jobs}"), jobs, args.cell_timeout)
         print(f"  3. labgrade --jobs {jobs:<2}                {t_par:8.1f} s", flush=True)
+        t_judge = None
+        if shutil.which("bwrap"):
+            t_judge, _ = run_ours(fresh(f"judge{jobs}"), jobs, args.cell_timeout, isolation="judge")
+            print(f"  4. labgrade --jobs {jobs:<2} isolation=judge {t_judge:8.1f} s", flush=True)
+        print(f"load average {os.getloadavg()[1]:.1f} over the last 5 minutes (other processes skew the times)")
         print("ratios:")
         print(f"  nbgrader / labgrade --jobs 1       {t_plain / t_one:6.2f}")
         print(f"  nbgrader / labgrade --jobs {jobs:<2}      {t_plain / t_par:6.2f}")
         print(f"  labgrade --jobs 1 / --jobs {jobs:<2}      {t_one / t_par:6.2f}")
+        if t_judge is not None:
+            print(f"  isolation=judge / nbgrader         {t_judge / t_plain:6.2f}   (cost of isolation, issue 6)")
+            print(f"  isolation=judge / --jobs {jobs:<2}        {t_judge / t_par:6.2f}")
 
         fl = floor(tmp, args.cell_timeout)
         per: dict[str, list[float]] = {}

@@ -212,7 +212,13 @@ def cmd_report(args) -> int:
     url = _db_url(args, ws.workdir)
     runs = load_runs(ws)
     roster = sorted(set(runs) | set(_roster(ws, url, None)))
-    rows, summaries = collect(ws, url, roster, runs, cell_timeout=load_settings().cell_timeout)
+    from nbgrader.api import MissingEntry
+
+    try:
+        rows, summaries = collect(ws, url, roster, runs, cell_timeout=load_settings().cell_timeout)
+    except MissingEntry:
+        print(f"nothing graded yet in {_rel(ws.workdir)}: run `labgrade grade` first", file=sys.stderr)
+        return 1
     write_grades_csv(rows, ws.reports / "grades.csv")
     write_students_csv(summaries, ws.reports / "students.csv")
     write_report(rows, summaries, ws.reports / "item_analysis.html", f"Lab 4.4, {ASSIGNMENT}")

@@ -34,7 +34,8 @@ def _check_dtype(dt: np.dtype) -> np.dtype:
     return dt
 
 
-def encode(obj, *, gens: list | None = None, refs: dict | None = None, modules: bool = False, _depth: int = 0):
+def encode(obj, *, gens: list | None = None, refs: dict | None = None, modules: bool = False,
+           bufs: list | None = None, _depth: int = 0):
     """``obj`` as a JSON-able structure. ``gens`` collects the Generators sent (their
     states come back after a call); ``refs`` maps id() of proxies to their worker name;
     ``modules`` allows modules (sent by name, judge to worker only)."""
@@ -43,7 +44,7 @@ def encode(obj, *, gens: list | None = None, refs: dict | None = None, modules: 
     t = type(obj)
     if t in _PLAIN:
         return obj
-    kw = dict(gens=gens, refs=refs, modules=modules, _depth=_depth + 1)
+    kw = dict(gens=gens, refs=refs, modules=modules, bufs=bufs, _depth=_depth + 1)
     if t is list:
         return [encode(x, **kw) for x in obj]
     if t is tuple:
@@ -53,6 +54,9 @@ def encode(obj, *, gens: list | None = None, refs: dict | None = None, modules: 
     if t is np.ndarray:
         _check_dtype(obj.dtype)
         data = np.ascontiguousarray(obj).tobytes()
+        if bufs is not None:        # sent after the JSON header, as raw bytes
+            bufs.append(data)
+            return {"$t": "nd", "d": obj.dtype.str, "s": list(obj.shape), "i": len(bufs) - 1}
         return {"$t": "nd", "d": obj.dtype.str, "s": list(obj.shape), "b": base64.b64encode(data).decode()}
     if isinstance(obj, np.generic) and t is obj.dtype.type:
         _check_dtype(obj.dtype)
@@ -68,7 +72,8 @@ def encode(obj, *, gens: list | None = None, refs: dict | None = None, modules: 
                      f"dicts and numpy arrays only)")
 
 
-def decode(data, *, gens: list | None = None, resolve=None, modules: bool = False, _depth: int = 0):
+def decode(data, *, gens: list | None = None, resolve=None, modules: bool = False, bufs: list | None = None,
+           _depth: int = 0):
     """The value encoded in ``data``, built from exact types only (raises :class:`CodecError`).
 
     ``gens`` receives the Generators rebuilt (worker side); ``resolve(name)`` looks up
@@ -78,7 +83,7 @@ def decode(data, *, gens: list | None = None, resolve=None, modules: bool = Fals
     t = type(data)
     if t in _PLAIN:
         return data
-    kw = dict(gens=gens, resolve=resolve, modules=modules, _depth=_depth + 1)
+    kw = dict(gens=gens, resolve=resolve, modules=modules, bufs=bufs, _depth=_depth + 1)
     if t is list:
         return [decode(x, **kw) for x in data]
     if t is not dict:
@@ -91,7 +96,7 @@ def decode(data, *, gens: list | None = None, resolve=None, modules: bool = Fals
         if len(keys) != len(values):
             raise CodecError("malformed dict")
         out = {}
-        for k, v in zip(keys, values):
+        for k, v in zip(keys, values, strict=True):
             k = decode(k, **kw)
             if type(k) not in (type(None), bool, int, float, str, tuple) and not isinstance(k, np.generic):
                 raise CodecError(f"dict key of type {type(k).__name__}")
@@ -100,7 +105,13 @@ def decode(data, *, gens: list | None = None, resolve=None, modules: bool = Fals
     if tag == "nd":
         dt = _check_dtype(np.dtype(_str(data["d"])))
         shape = tuple(_int(n) for n in _list(data["s"]))
-        raw = base64.b64decode(_str(data["b"]), validate=True)
+        if "i" in data:
+            i = _int(data["i"])
+            if bufs is None or not 0 <= i < len(bufs):
+                raise CodecError("malformed message")
+            raw = bufs[i]
+        else:
+            raw = base64.b64decode(_str(data["b"]), validate=True)
         if any(n < 0 for n in shape) or int(np.prod(shape, dtype=np.int64)) * dt.itemsize != len(raw):
             raise CodecError("array bytes do not match dtype and shape")
         return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
@@ -155,18 +166,30 @@ def set_generator_state(g, state) -> None:
 
 # --- framing ---------------------------------------------------------------------------------------------
 
-def send(fh, msg) -> None:
+def send(fh, msg, bufs=()) -> None:
+    """One message: the JSON header, then the raw buffers (array bytes) it refers to by index."""
     body = json.dumps(msg, allow_nan=True, separators=(",", ":")).encode()
-    fh.write(struct.pack(">Q", len(body)) + body)
+    fh.write(struct.pack(">QQ", len(body), len(bufs)) + body)
+    for b in bufs:
+        fh.write(struct.pack(">Q", len(b)))
+        fh.write(b)
     fh.flush()
 
 
-def recv_bytes(read) -> dict:
-    """Read one message with ``read(n)`` (which returns exactly n bytes or raises EOFError)."""
-    (n,) = struct.unpack(">Q", read(8))
-    if n > MAX_MESSAGE:
+def recv_bytes(read) -> tuple[dict, list]:
+    """Read one message with ``read(n)`` (exactly n bytes or EOFError): (header, buffers)."""
+    n, k = struct.unpack(">QQ", read(16))
+    total = n
+    if n > MAX_MESSAGE or k > 1_000_000:
         raise CodecError(f"message of {n} bytes is over the {MAX_MESSAGE} byte limit")
     msg = json.loads(read(n))
     if type(msg) is not dict:
         raise CodecError("malformed message")
-    return msg
+    bufs = []
+    for _ in range(k):
+        (m,) = struct.unpack(">Q", read(8))
+        total += m
+        if total > MAX_MESSAGE:
+            raise CodecError(f"message over the {MAX_MESSAGE} byte limit")
+        bufs.append(read(m))
+    return msg, bufs

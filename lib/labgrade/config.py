@@ -20,6 +20,7 @@ class Settings:
     memory_mb: int = 4096          # RLIMIT_AS of autograde and of each kernel
     blas_threads: int = 1          # OMP/OpenBLAS/MKL threads of each kernel (0: library default)
     jobs: int = 0                  # 0: number of cores
+    isolation: str = "none"        # "judge": student code in a sandboxed worker (labgrade.isolation)
 
     @property
     def due_datetime(self) -> datetime:
@@ -32,10 +33,11 @@ class Settings:
 
     def kernel_env(self) -> dict:
         """Environment of the autograde subprocess (inherited by its kernels)."""
+        env = {"LABGRADE_ISOLATION": "judge"} if self.isolation == "judge" else {}
         if self.blas_threads <= 0:
-            return {}
+            return env
         n = str(self.blas_threads)
-        return {"OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n}
+        return {**env, "OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n}
 
     def job_count(self) -> int:
         n = self.jobs or default_jobs()
@@ -63,7 +65,10 @@ def load_settings(path: Path | None = None) -> Settings:
         memory_mb=int(lim.get("memory_mb", Settings.memory_mb)),
         blas_threads=int(lim.get("blas_threads", Settings.blas_threads)),
         jobs=int(g.get("jobs", 0)),
+        isolation=str(g.get("isolation", Settings.isolation)),
     )
+    if s.isolation not in ("none", "judge"):
+        raise ValueError(f"course.toml: [grading] isolation must be \"none\" or \"judge\", not {s.isolation!r}")
     if s.assignment != ASSIGNMENT:
         raise ValueError(f"course.toml names assignment {s.assignment!r}; this course has {ASSIGNMENT!r}")
     return s

@@ -65,9 +65,9 @@ class Worker:
     def start(self) -> None:
         self.proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, start_new_session=True)
-        for req in self.history:
+        for req, bufs in self.history:
             try:
-                self._roundtrip(req)
+                self._roundtrip(req, bufs)
             except Exception:
                 pass
 
@@ -102,10 +102,10 @@ class Worker:
             left -= len(b)
         return b"".join(chunks)
 
-    def _roundtrip(self, req: dict) -> dict:
+    def _roundtrip(self, req: dict, bufs=()) -> tuple[dict, list]:
         deadline = time.monotonic() + self.timeout
         try:
-            codec.send(self.proc.stdin, req)
+            codec.send(self.proc.stdin, req, bufs)
             return codec.recv_bytes(lambda n: self._read(n, deadline))
         except TimeoutError:
             raise
@@ -113,12 +113,12 @@ class Worker:
             self.kill()
             raise WorkerDied(f"the process running your code ended ({type(exc).__name__})") from None
 
-    def request(self, req: dict) -> dict:
+    def request(self, req: dict, bufs=()) -> tuple[dict, list]:
         if self.proc is None or self.proc.poll() is not None:
             self.kill()
             self.start()
         try:
-            resp = self._roundtrip(req)
+            resp, out_bufs = self._roundtrip(req, bufs)
         except TimeoutError:
             self.kill()
             record_flag("timeout", f"a call of your code ran longer than {self.timeout:.0f} s and was stopped")
@@ -141,7 +141,7 @@ class Worker:
             import sys
 
             print(err, end="", file=sys.stderr)
-        return resp
+        return resp, out_bufs
 
 
 _worker: Worker | None = None
@@ -183,11 +183,12 @@ class Proxy:
         from initlab import _guard
 
         gens: list = []
+        bufs: list = []
         req = {"op": "call", "name": self.__name__,
-               "args": codec.encode(args, gens=gens, refs=_proxies),
-               "kwargs": codec.encode(kwargs, gens=gens, refs=_proxies),
+               "args": codec.encode(args, gens=gens, refs=_proxies, bufs=bufs),
+               "kwargs": codec.encode(kwargs, gens=gens, refs=_proxies, bufs=bufs),
                "forbid": sorted(_guard._forbidden)}
-        resp = worker().request(req)
+        resp, out_bufs = worker().request(req, bufs)
         seen = resp.get("seen") if type(resp.get("seen")) is list else []
         if seen:
             _guard._calls.extend(str(s) for s in seen)
@@ -195,12 +196,12 @@ class Proxy:
                                      f"{', '.join(sorted(set(map(str, seen))))}")
         states = resp.get("gens") if type(resp.get("gens")) is list else []
         if len(states) == len(gens):
-            for g, st in zip(gens, states):
+            for g, st in zip(gens, states, strict=True):
                 codec.set_generator_state(g, codec.decode(st))
         if not resp.get("ok"):
             _raise_from(resp.get("exc", {}))
         try:
-            return codec.decode(resp.get("value"))
+            return codec.decode(resp.get("value"), bufs=out_bufs)
         except codec.CodecError as exc:
             record_flag("type", f"{self.__name__} returned data the judge refused: {exc}")
             raise TypeError(f"{self.__name__} returned something that is not plain data: {exc}") from None
@@ -216,20 +217,22 @@ def _free_names(code: str) -> set[str]:
 
 def run_student_cell(code: str, names: list[str], user_ns: dict, filename: str = "<your cell>") -> None:
     """Run a student's cell in the worker, bind proxies for ``names`` in ``user_ns``."""
-    env = {}
+    env: dict = {}
+    bufs: list = []
     for name in sorted(_free_names(code)):
         if name in user_ns and not isinstance(user_ns[name], Proxy):
+            mark = len(bufs)
             try:
-                env[name] = codec.encode(user_ns[name], gens=[], modules=True)
+                env[name] = codec.encode(user_ns[name], gens=[], modules=True, bufs=bufs)
             except codec.CodecError:
-                pass
+                del bufs[mark:]
     req = {"op": "exec", "code": code, "env": env, "filename": filename}
     w = worker()
-    resp = w.request(req)
+    resp, _ = w.request(req, bufs)
     for name in names:
         user_ns[name] = Proxy(name)
     if resp.get("ok"):
-        w.history.append(req)
+        w.history.append((req, bufs))
     else:
         _raise_from(resp.get("exc", {}))
 

@@ -89,6 +89,7 @@ def render(rows: list[Row], summaries: list[StudentSummary], title: str = "") ->
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     a = analyse(rows, summaries)
     totals, items = a["totals"], a["items"]
@@ -99,6 +100,7 @@ def render(rows: list[Row], summaries: list[StudentSummary], title: str = "") ->
     ax.hist(totals, bins=bins, color="#4c72b0", edgecolor="white")
     ax.set_xlabel("total score (points)")
     ax.set_ylabel("students")
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_title(f"Score distribution ({len(totals)} submissions)")
     dist_png = _png(fig)
 
@@ -174,8 +176,22 @@ Students by status: {e(', '.join(f'{k} {v}' for k, v in sorted(status_counts.ite
 high value; below 0.2 (red) the item does not separate them, or everyone passes or fails it
 (n/a: no variation).</p>
 <img alt="discrimination per item" src="{disc_png}">
-</body></html>
 """)
+    flagged: dict[str, list[str]] = {}
+    for r in rows:
+        if r.flags and f"{r.notebook}: {r.flags}" not in flagged.setdefault(r.student, []):
+            flagged[r.student].append(f"{r.notebook}: {r.flags}")
+    flagged = {s: f for s, f in flagged.items() if f}
+    if flagged:
+        parts.append("""<h2 id="flags">Flagged submissions</h2>
+<p>What isolated grading (course.toml <code>isolation = "judge"</code>) detected: tampered test cells,
+monkeypatching, values that are not plain data, calls of the reference, timeouts, file or process access.
+Flagged items earned nothing from the attempt; review them by hand.</p>
+<ul>""")
+        for student, lines in sorted(flagged.items()):
+            parts.append(f"<li><b>{e(student)}</b>: {e(' | '.join(lines))[:1500]}</li>")
+        parts.append("</ul>")
+    parts.append("</body></html>\n")
     return "\n".join(parts)
 
 

@@ -52,8 +52,9 @@ class Row:
     message: str
     kind: str = "auto"
     needs_manual_grade: bool = False
+    flags: str = ""      # what isolated grading detected in this notebook (issue 6), "; "-separated
 
-    CSV_FIELDS = ("student", "notebook", "grade_id", "points", "max_points", "status", "message")
+    CSV_FIELDS = ("student", "notebook", "grade_id", "points", "max_points", "status", "message", "flags")
 
 
 @dataclass
@@ -124,6 +125,13 @@ def load_runs(ws: Workspace) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def notebook_flags(path: Path) -> list[str]:
+    """The flags isolated grading stored in an autograded notebook (none without isolation)."""
+    from .isolation import notebook_flags as read
+
+    return read(path) if path.exists() else []
+
+
 def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = None,
             cell_timeout: int | None = None) -> tuple[list[Row], list[StudentSummary]]:
     """Rows (student x item) and per-student summaries from the gradebook and autograded/."""
@@ -152,8 +160,9 @@ def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = No
                 for snb in sub.notebooks:
                     for g in snb.grades:
                         grades[(snb.name, g.name)] = g
-            nb_status, nb_msg = {}, {}
+            nb_status, nb_msg, nb_flags = {}, {}, {}
             for nb in notebooks:
+                nb_flags[nb] = "; ".join(notebook_flags(ws.autograded_dir(student) / f"{nb}.ipynb"))
                 state = nb_state.get(nb)
                 if state is None:   # no run recorded: infer from the files
                     if not (ws.submission(student) / f"{nb}.ipynb").exists():
@@ -195,7 +204,7 @@ def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = No
                 else:
                     message = ""
                 rows.append(Row(student, item.notebook, item.grade_id, points, item.max_points, status,
-                                message, item.kind, needs))
+                                message, item.kind, needs, nb_flags.get(item.notebook, "")))
             st_rows = [r for r in rows if r.student == student]
             statuses = {s for s, _ in nb_status.values()}
             status = next(s for s in STATUS_ORDER if s in statuses or s == "graded")
@@ -206,6 +215,9 @@ def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = No
                 msgs.append(f"submitted {late / 3600:.1f} h after the due date")
             if run.get("errors", {}).get("*"):
                 msgs.append(run["errors"]["*"])
+            flagged = [nb for nb, f in nb_flags.items() if f]
+            if flagged:
+                msgs.append(f"flagged in {', '.join(flagged)}: {nb_flags[flagged[0]][:300]}")
             summaries.append(StudentSummary(
                 student, status, sum(r.points for r in st_rows), sum(r.max_points for r in st_rows), late,
                 {nb: s for nb, (s, _) in nb_status.items()}, "; ".join(msgs)))
@@ -219,7 +231,7 @@ def write_grades_csv(rows: list[Row], path: Path) -> None:
         w.writerow(Row.CSV_FIELDS)
         for r in rows:
             w.writerow([r.student, r.notebook, r.grade_id, _num(r.points), _num(r.max_points), r.status,
-                        r.message])
+                        r.message, r.flags])
 
 
 def write_students_csv(summaries: list[StudentSummary], path: Path) -> None:

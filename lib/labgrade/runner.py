@@ -146,16 +146,31 @@ def kill_tree(proc: subprocess.Popen) -> None:
         pass
 
 
+_ACTIVE: set[subprocess.Popen] = set()    # running autograde processes (killed on Ctrl-C)
+_ACTIVE_LOCK = threading.Lock()
+_STOP = threading.Event()                  # set on Ctrl-C: workers start nothing new
+
+
+def kill_active() -> None:
+    _STOP.set()
+    with _ACTIVE_LOCK:
+        procs = list(_ACTIVE)
+    for proc in procs:
+        kill_tree(proc)
+
+
 def run_limited(cmd: list[str], cwd: Path, log: Path, timeout: float,
                 env: dict | None = None) -> tuple[int | None, bool]:
     """Run ``cmd`` in its own session, output appended to ``log``. Returns (returncode, killed)."""
-    if timeout <= 0:
+    if timeout <= 0 or _STOP.is_set():
         return None, True
     with open(log, "a") as fh:
         fh.write("$ " + " ".join(cmd) + "\n")
         fh.flush()
         proc = subprocess.Popen(cmd, cwd=cwd, env=tool_env(**(env or {})), stdout=fh, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
+        with _ACTIVE_LOCK:
+            _ACTIVE.add(proc)
         try:
             return proc.wait(timeout=timeout), False
         except subprocess.TimeoutExpired:
@@ -165,6 +180,9 @@ def run_limited(cmd: list[str], cwd: Path, log: Path, timeout: float,
         except BaseException:
             kill_tree(proc)
             raise
+        finally:
+            with _ACTIVE_LOCK:
+                _ACTIVE.discard(proc)
 
 
 def classify_failure(text: str) -> str:
@@ -182,6 +200,7 @@ def classify_failure(text: str) -> str:
     return "autograde error: " + tail[:200]
 
 
+DB_ERROR = re.compile(r"database is locked|sqlalchemy\.exc\.OperationalError|error accessing the nbgrader database")
 FAILED_ON = re.compile(r"(?:Sanitizing|Autograding) (.*?)([^/\\]+)\.ipynb\s*$", re.M)
 
 
@@ -206,22 +225,26 @@ def salvage(ws: Workspace, url: str, student: str, settings: Settings, run: Stud
     shadow_root = ws.workdir / ".grading" / "shadow"
     shadow = shadow_root / student / ASSIGNMENT
     text_from = 0
+    retries = 0
     try:
         while True:
             with open(log, errors="replace") as fh:
                 fh.seek(text_from)
                 text = fh.read()
-            broken = failed_notebook(text)
-            if broken is None or run.notebooks.get(broken) != "ok":
-                # not a notebook's fault (or no progress): every remaining notebook fails
-                why = classify_failure(text)
-                for nb, st in run.notebooks.items():
-                    if st == "ok":
-                        run.notebooks[nb] = "failed"
-                        run.errors[nb] = why
-                return
-            run.notebooks[broken] = "failed"
-            run.errors[broken] = classify_failure(text)
+            if DB_ERROR.search(text) and retries < 2:
+                retries += 1            # the gradebook, not the notebook: grade the same again
+            else:
+                broken = failed_notebook(text)
+                if broken is None or run.notebooks.get(broken) != "ok":
+                    # not a notebook's fault (or no progress): every remaining notebook fails
+                    why = classify_failure(text)
+                    for nb, st in run.notebooks.items():
+                        if st == "ok":
+                            run.notebooks[nb] = "failed"
+                            run.errors[nb] = why
+                    return
+                run.notebooks[broken] = "failed"
+                run.errors[broken] = classify_failure(text)
             left = [nb for nb, st in run.notebooks.items() if st == "ok"]
             if not left:
                 return
@@ -317,6 +340,8 @@ def grade_student(ws: Workspace, url: str, student: str, notebooks: list[str], s
         mark_unfinished(ws, student, run, settings)
     elif rc != 0:
         salvage(ws, wurl, student, settings, run, log, deadline, kenv)
+    if _STOP.is_set():      # interrupted (Ctrl-C): record nothing for this student
+        return run
     bad = [nb for nb, st in run.notebooks.items() if st != "ok"]
     zero_ungraded(wurl, student, bad)
 
@@ -353,6 +378,7 @@ def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str]
 
     results: dict[str, StudentRun] = {}
     lock = threading.Lock()
+    _STOP.clear()
     todo = [s for s in students if ws.submission(s).is_dir()]
     for s in students:
         if s not in todo:
@@ -377,6 +403,7 @@ def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str]
         except KeyboardInterrupt:
             for f in futures:
                 f.cancel()
+            kill_active()     # the workers' subprocesses are in sessions of their own: no SIGINT
             raise
         finally:
             bar.close()

@@ -133,7 +133,8 @@ def serve(fin, fout) -> None:
     real_out, real_err = sys.stdout, sys.stderr
     while True:
         try:
-            req = codec.recv_bytes(read)
+            req, in_bufs = codec.recv_bytes(read)
+            out_bufs: list = []
         except EOFError:
             return
         out, err = _Capture(), _Capture()
@@ -144,7 +145,7 @@ def serve(fin, fout) -> None:
             if req["op"] == "exec":
                 for name, value in req.get("env", {}).items():
                     try:
-                        ns[name] = codec.decode(value, gens=[], modules=True)
+                        ns[name] = codec.decode(value, gens=[], modules=True, bufs=in_bufs)
                     except Exception:
                         pass
                 code = compile(req["code"], req.get("filename", "<student cell>"), "exec")
@@ -153,8 +154,8 @@ def serve(fin, fout) -> None:
                 func = ns.get(req["name"])
                 if not callable(func):
                     raise NameError(f"name {req['name']!r} is not defined (or not callable)")
-                args = codec.decode(req["args"], gens=gens, resolve=ns.__getitem__)
-                kwargs = codec.decode(req["kwargs"], gens=gens, resolve=ns.__getitem__)
+                args = codec.decode(req["args"], gens=gens, resolve=ns.__getitem__, bufs=in_bufs)
+                kwargs = codec.decode(req["kwargs"], gens=gens, resolve=ns.__getitem__, bufs=in_bufs)
                 seen: list = []
                 try:
                     with _guard.forbid(*req.get("forbid", ())) as seen:
@@ -165,8 +166,9 @@ def serve(fin, fout) -> None:
                 _check_patches()
                 vars(builtins).update(_builtins)
                 try:
-                    resp["value"] = codec.encode(value)
+                    resp["value"] = codec.encode(value, bufs=out_bufs)
                 except codec.CodecError as exc:
+                    out_bufs.clear()
                     _flag(f"type: {req['name']} returned a {type(value).__module__}.{type(value).__qualname__}")
                     resp = {"ok": False, "seen": resp.get("seen", []),
                             "exc": {"type": "TypeError", "msg": f"{req['name']} returned a value that is not "
@@ -194,7 +196,7 @@ def serve(fin, fout) -> None:
         vars(builtins).update(_builtins)
         resp["flags"] = list(_flags)
         _flags.clear()
-        codec.send(fout, resp)
+        codec.send(fout, resp, out_bufs)
 
 
 def main() -> None:

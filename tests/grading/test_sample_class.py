@@ -210,13 +210,22 @@ def test_no_process_left(graded):
     assert not [p for p in me.children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE]
 
 
-def test_report_command_after_manual_grading(graded):
-    """`labgrade report` re-reads the gradebook: a manual grade entered (formgrader) shows up."""
+def test_report_command_after_manual_grading(graded, capsys):
+    """`labgrade report` re-reads the gradebook: a manual grade entered (formgrader) shows up,
+    in grades.csv and in the printed grade table."""
     with open_gradebook(graded["url"]) as gb:
         g = gb.find_grade("answer_zero_init", "01_mathematical_foundations", ASSIGNMENT, "s01_correct")
         g.manual_score = 2.0
         gb.db.commit()
+    capsys.readouterr()
     assert main(["report", "--course-dir", str(graded["workdir"]), "--db-url", graded["url"]]) == 0
+    table = capsys.readouterr().out
+    total = sum(p for _, _, p, _ in graded["items"])
+    manual = sum(p for _, _, p, k in graded["items"] if k == "manual")
+    line = next(ln for ln in table.splitlines() if ln.startswith("s01_correct"))
+    assert f"{total - manual + 2:g}/{total:g}" in line and line.rstrip().endswith("graded")
+    line = next(ln for ln in table.splitlines() if ln.startswith("s12_kernel_dies"))
+    assert line.rstrip().endswith("failed") and " F " in line
     rows = list(csv.DictReader(open(graded["workdir"] / "reports" / "grades.csv", newline="")))
     row = next(r for r in rows if r["student"] == "s01_correct" and r["grade_id"] == "answer_zero_init")
     assert float(row["points"]) == 2.0 and row["message"] == "graded by hand"

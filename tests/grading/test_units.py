@@ -286,3 +286,8 @@ def test_cli_jobs_default_is_cores():
 def test_grade_with_nothing_to_grade(tmp_path, capsys):
     assert main(["grade", "--course-dir", str(tmp_path), "--db-url", f"sqlite:///{tmp_path}/g.db"]) == 1
     assert "nothing to grade" in capsys.readouterr().err
+
+
+def test_report_before_grading(tmp_path, capsys):
+    assert main(["report", "--course-dir", str(tmp_path), "--db-url", f"sqlite:///{tmp_path}/g.db"]) == 1
+    assert "nothing graded yet" in capsys.readouterr().err
