@@ -28,7 +28,7 @@ $(STAMP): requirements.txt pyproject.toml
 env: $(STAMP)  ## create the course environment (.venv) from requirements.txt
 
 test: $(STAMP)  ## set up, then run the whole test suite (what CI runs)
-	$(PY) -m pytest -n auto --dist loadfile tests --ignore=tests/hostile/test_hostile.py
+	$(PY) -m pytest -n auto --dist loadfile tests --ignore=tests/hostile
 	$(PY) -m pytest -n auto --dist loadfile -p no:randomly --nbval notebooks \
 	    --nbval-sanitize-with .ci/nbval_sanitize.cfg
 	$(PY) -m pytest -n auto --dist loadfile --nbval-lax source/$(ASSIGNMENT)
@@ -36,8 +36,8 @@ test: $(STAMP)  ## set up, then run the whole test suite (what CI runs)
 test-fast: $(STAMP)  ## unit tests of lib/ only
 	$(PY) -m pytest tests -m "not slow" -q --ignore=tests/notebooks
 
-test-hostile: $(STAMP)  ## the hostile-submission catalogue under isolation=judge (opt-in mode, ~8 min)
-	$(PY) -m pytest tests/hostile/test_hostile.py -q
+test-hostile: $(STAMP)  ## the judge/worker isolation (opt-in) and its hostile catalogue, ~8 min
+	$(PY) -m pytest tests/hostile -q
 
 lint: $(STAMP)  ## ruff over lib/, tests/ and the source notebooks
 	$(BIN)/ruff check lib tests source
