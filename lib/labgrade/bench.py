@@ -142,6 +142,9 @@ def main(argv=None) -> int:
                         help=f"parallel run's jobs (default: cores, {default_jobs()})")
     parser.add_argument("--keep", type=Path, default=None, help="keep the runs' folders here")
     args = parser.parse_args(argv)
+    from .cli import _sigterm_as_interrupt
+
+    _sigterm_as_interrupt()     # killed: still remove the temporary folders and the autograde processes
     root = course_root()
     jobs = args.jobs or load_settings().job_count()
     tmp_ctx = tempfile.TemporaryDirectory(prefix="labgrade-bench-")

@@ -242,8 +242,23 @@ def cmd_lab(args) -> int:
     return run_lab(args)
 
 
+def _sigterm_as_interrupt() -> None:
+    """SIGTERM (kill, a CI timeout) unwinds like Ctrl-C: the autograde subprocesses, which run
+    in sessions of their own and would outlive us, are killed on the way out."""
+    import signal
+    import threading
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if argv is None:        # the console script, not a call from Python (tests)
+        _sigterm_as_interrupt()
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     try:
         return {"grade": cmd_grade, "demo": cmd_demo, "report": cmd_report, "lab": cmd_lab}[args.command](args)
