@@ -12,7 +12,7 @@ ASSIGNMENT := weight_init
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: help env test test-fast test-hostile lint release check-release demo grade bench bench-notebooks lab freeze clean
+.PHONY: help env sysdeps test test-fast test-hostile lint release check-release demo grade bench bench-notebooks lab freeze clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -27,8 +27,11 @@ $(STAMP): requirements.txt pyproject.toml
 
 env: $(STAMP)  ## create the course environment (.venv) from requirements.txt
 
-test: $(STAMP)  ## set up, then run the whole test suite (what CI runs)
-	$(PY) -m pytest -n auto --dist loadfile tests --ignore=tests/hostile
+sysdeps:  ## install bubblewrap (the grading sandbox) with apt if it is missing
+	@bash .ci/system-deps
+
+test: $(STAMP) sysdeps  ## set up, then run the whole test suite (what CI runs)
+	$(PY) -m pytest -n auto --dist loadfile tests
 	$(PY) -m pytest -n auto --dist loadfile -p no:randomly --nbval notebooks \
 	    --nbval-sanitize-with .ci/nbval_sanitize.cfg
 	$(PY) -m pytest -n auto --dist loadfile --nbval-lax source/$(ASSIGNMENT)
@@ -36,7 +39,7 @@ test: $(STAMP)  ## set up, then run the whole test suite (what CI runs)
 test-fast: $(STAMP)  ## unit tests of lib/ only
 	$(PY) -m pytest tests -m "not slow" -q --ignore=tests/notebooks
 
-test-hostile: $(STAMP)  ## the judge/worker isolation (opt-in) and its hostile catalogue, ~8 min
+test-hostile: $(STAMP) sysdeps  ## only the isolation tests: the hostile catalogue and the judge's units (in make test too)
 	$(PY) -m pytest tests/hostile -q
 
 lint: $(STAMP)  ## ruff over lib/, tests/ and the source notebooks
@@ -48,13 +51,13 @@ release: $(STAMP)  ## regenerate release/ (student version) and notebooks/ (rend
 check-release: $(STAMP)  ## fail if release/ or notebooks/ are stale
 	$(PY) -m labgrade.build --check
 
-demo: $(STAMP)  ## set up, release, build a sample class and grade it (the main job)
+demo: $(STAMP) sysdeps  ## set up, release, build a sample class and grade it (the main job)
 	$(BIN)/labgrade demo $(if $(JOBS),--jobs $(JOBS))
 
-grade: $(STAMP)  ## grade real submissions in submitted/<student>/weight_init/
+grade: $(STAMP) sysdeps  ## grade real submissions in submitted/<student>/weight_init/
 	$(BIN)/labgrade grade $(if $(JOBS),--jobs $(JOBS))
 
-bench: $(STAMP)  ## benchmarks: grading throughput (prints ratios)
+bench: $(STAMP) sysdeps  ## benchmarks: grading throughput (prints ratios)
 	$(PY) -m labgrade.bench
 
 bench-notebooks: $(STAMP)  ## benchmark: each notebook's execution time against an empty notebook

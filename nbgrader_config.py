@@ -23,8 +23,10 @@ c.OverwriteKernelspec.enabled = True
 c.Execute.timeout = 120          # per cell, seconds
 c.Execute.interrupt_on_timeout = True
 
-# Isolated grading (issue 6, opt-in): LABGRADE_ISOLATION=judge runs the student's code in a
-# sandboxed worker process and the tests in nbgrader's kernel (see labgrade/isolation.py).
+# Isolated grading (docs/isolation.md): labgrade sets LABGRADE_ISOLATION=judge (course.toml's
+# default) for the autograde it runs; the student's code then runs in a sandboxed worker
+# process and the tests in nbgrader's kernel (labgrade/isolation.py). A bare
+# `nbgrader autograde` without that variable grades as plain nbgrader.
 if os.environ.get("LABGRADE_ISOLATION", "") == "judge":
     from labgrade.isolation import configure as _configure_judge
 

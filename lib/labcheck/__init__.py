@@ -19,9 +19,10 @@ from .distributions import (
     check_truncated_normal_sampler,
     check_uniform_sampler,
 )
+from .spy import count_calls
 
 __all__ = [
     "check_array", "check_close", "check_std", "check_dict_keys", "no_delegation", "check_normal_sampler",
     "check_uniform_sampler", "check_truncated_normal_sampler", "check_orthogonal_sampler",
-    "check_rng_handling",
+    "check_rng_handling", "count_calls",
 ]

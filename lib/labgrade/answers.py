@@ -232,6 +232,8 @@ WRONG = [
            "sqrt(1 + 0.1", subs=[("/ np.sqrt(1.0 + 0.1 * layer_depth)", "/ (1.0 + 0.1 * layer_depth)")]),
     Answer("spectral_norm_frobenius", "08", "spectral_norm_init", W, ("test_spectral_norm_init",),
            "frobenius", subs=[("np.linalg.norm(G, 2)", "np.linalg.norm(G)")]),
+    Answer("spectral_norm_full_svd", "08", "spectral_norm_init", W, ("test_spectral_norm_init",),
+           "full SVD", subs=[("np.linalg.norm(G, 2)", "np.linalg.svd(G)[1][0]")]),
     # ---------------------------------------------------------------- Part 9
     Answer("analyze_depth_off_by_one", "09", "analyze_network", W,
            ("test_analyze_network", "test_recommend_initialization"), "threshold",

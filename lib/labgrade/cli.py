@@ -43,6 +43,9 @@ def _common(p: argparse.ArgumentParser, grading: bool = True) -> None:
                    help="address-space limit of autograde and each kernel (default: course.toml)")
     p.add_argument("--notebooks", default=None, metavar="01,04,...",
                    help="grade only these notebooks (a quick run; the gradebook then holds only them)")
+    p.add_argument("--isolation", choices=("judge", "none"), default=None,
+                   help="judge: student code runs in a bubblewrap sandbox, tests in nbgrader's kernel on "
+                        "plain data (docs/isolation.md); none: plain nbgrader (default: course.toml)")
     p.add_argument("--no-feedback", action="store_true", help="skip nbgrader generate_feedback")
     p.add_argument("--no-report", action="store_true", help="skip reports/item_analysis.html")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no table")
@@ -103,10 +106,12 @@ def run(ws, url: str, roster: list[str], settings, *, jobs: int, feedback: bool 
     t0 = time.perf_counter()
     url = gbm.normalize_db_url(url)
     notebooks = gbm.source_notebook_ids(ws.root)
+    check_sandbox(settings)
     if not quiet:
+        iso = "student code sandboxed (judge)" if settings.isolation == "judge" else "no isolation"
         print(f"gradebook {gbm.redact(url)}; {len(roster)} students, {len(notebooks)} notebooks, "
               f"{jobs} parallel; limits: cell {settings.cell_timeout} s, student "
-              f"{settings.student_timeout} s, memory {settings.memory_mb} MiB", flush=True)
+              f"{settings.student_timeout} s, memory {settings.memory_mb} MiB; {iso}", flush=True)
     try:
         gbm.prepare(url, ws.workdir, roster, settings, root=ws.root, resettable=set(resettable))
         t1 = time.perf_counter()
@@ -144,7 +149,31 @@ def _rel(p: Path) -> str:
 def _settings(args):
     s = load_settings()
     return s.with_overrides(cell_timeout=args.cell_timeout, student_timeout=args.student_timeout,
-                            memory_mb=args.memory_mb, jobs=args.jobs)
+                            memory_mb=args.memory_mb, jobs=args.jobs, isolation=args.isolation)
+
+
+class IsolationUnavailable(RuntimeError):
+    """isolation = "judge" was asked for, but the sandbox cannot start on this machine."""
+
+
+def check_sandbox(settings) -> None:
+    """Start one worker before grading anyone: a machine without a working bubblewrap fails here,
+    with what to do, instead of grading every student to 0."""
+    if settings.isolation != "judge":
+        return
+    from .judge import SandboxError, Worker
+
+    try:
+        w = Worker(timeout=60)
+        try:
+            w.start()
+        finally:
+            w.kill()
+    except (SandboxError, RuntimeError, OSError) as exc:
+        raise IsolationUnavailable(
+            f"isolation = \"judge\" needs a working bubblewrap sandbox, and it did not start: {exc}\n"
+            f"Install it (apt-get install bubblewrap; unprivileged user namespaces must be allowed), or grade "
+            f"without isolation: --isolation none (or [grading] isolation = \"none\" in course.toml).") from None
 
 
 def cmd_grade(args) -> int:
@@ -269,7 +298,7 @@ def main(argv=None) -> int:
         from .gradebook import GradebookError
         from .sample import MutationError
 
-        if isinstance(exc, (GradebookError, MutationError)):
+        if isinstance(exc, (GradebookError, MutationError, IsolationUnavailable, ValueError)):
             print(f"labgrade: {exc}", file=sys.stderr)
             return 2
         raise

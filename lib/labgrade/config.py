@@ -20,7 +20,7 @@ class Settings:
     memory_mb: int = 4096          # RLIMIT_AS of autograde and of each kernel
     blas_threads: int = 1          # OMP/OpenBLAS/MKL threads of each kernel (0: library default)
     jobs: int = 0                  # 0: number of cores
-    isolation: str = "none"        # "judge": student code in a sandboxed worker (labgrade.isolation)
+    isolation: str = "judge"       # student code in a sandboxed worker (labgrade.isolation); "none": plain nbgrader
 
     @property
     def due_datetime(self) -> datetime:
@@ -33,7 +33,7 @@ class Settings:
 
     def kernel_env(self) -> dict:
         """Environment of the autograde subprocess (inherited by its kernels)."""
-        env = {"LABGRADE_ISOLATION": "judge"} if self.isolation == "judge" else {}
+        env = {"LABGRADE_ISOLATION": self.isolation}    # always set: nothing inherited decides it
         if self.blas_threads <= 0:
             return env
         n = str(self.blas_threads)
@@ -42,6 +42,15 @@ class Settings:
     def job_count(self) -> int:
         n = self.jobs or default_jobs()
         return max(1, int(n))
+
+
+ISOLATION_MODES = ("judge", "none")
+
+
+def check_isolation_name(value: str, where: str) -> None:
+    if value not in ISOLATION_MODES:
+        raise ValueError(f"{where} must be \"judge\" (student code in a bubblewrap sandbox) or \"none\" "
+                         f"(plain nbgrader), got {value!r}")
 
 
 def default_jobs() -> int:
@@ -65,10 +74,9 @@ def load_settings(path: Path | None = None) -> Settings:
         memory_mb=int(lim.get("memory_mb", Settings.memory_mb)),
         blas_threads=int(lim.get("blas_threads", Settings.blas_threads)),
         jobs=int(g.get("jobs", 0)),
-        isolation=str(g.get("isolation", Settings.isolation)),
+        isolation=str(os.environ.get("LABGRADE_ISOLATION") or g.get("isolation", Settings.isolation)),
     )
-    if s.isolation not in ("none", "judge"):
-        raise ValueError(f"course.toml: [grading] isolation must be \"none\" or \"judge\", not {s.isolation!r}")
+    check_isolation_name(s.isolation, "course.toml [grading] isolation (or $LABGRADE_ISOLATION)")
     if s.assignment != ASSIGNMENT:
         raise ValueError(f"course.toml names assignment {s.assignment!r}; this course has {ASSIGNMENT!r}")
     return s

@@ -33,6 +33,7 @@ from nbconvert.preprocessors import Preprocessor
 from . import judge
 
 ENV = "LABGRADE_ISOLATION"
+FLAGS_DIR_ENV = "LABGRADE_FLAGS_DIR"    # set by labgrade's runner: <workdir>/.grading/flags/<student>/
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 _META_KEYS = ("grade", "solution", "locked", "points", "task")
 _STATE: dict = {}   # from JudgeNotebook to FinishJudge (one notebook at a time, in nbgrader's process)
@@ -170,9 +171,18 @@ class JudgeNotebook(Preprocessor):
         _STATE["sources"] = {}
         new = judge_notebook(nb, source_nb)
         new.metadata = nb.metadata
-        _STATE["flags"] = flags
-        fd, path = tempfile.mkstemp(prefix=f"labgrade-flags-{name}-", suffix=".jsonl")
-        os.close(fd)
+        # the flags file outlives a notebook whose kernel dies (no FinishJudge then): labgrade's
+        # runner names a folder of its own for it, read by failed_notebook_flags
+        flags_dir = os.environ.get(FLAGS_DIR_ENV)
+        if flags_dir:
+            Path(flags_dir).mkdir(parents=True, exist_ok=True)
+            path = str(Path(flags_dir) / f"{name}.jsonl")
+        else:
+            fd, path = tempfile.mkstemp(prefix=f"labgrade-flags-{name}-", suffix=".jsonl")
+            os.close(fd)
+        with open(path, "w") as fh:
+            for text in flags:
+                fh.write(json.dumps({"kind": "", "text": text}) + "\n")
         os.environ[judge.FLAGS_ENV] = path
         timeout = self.config.get("Execute", {}).get("timeout")
         if timeout:
@@ -197,23 +207,37 @@ class FinishJudge(Preprocessor):
             meta = _nbmeta(cell)
             if meta.get("solution") and meta.get("grade_id") in sources and cell.cell_type == "code":
                 cell.source = sources[meta["grade_id"]]
-        flags = list(_STATE.pop("flags", []))
         path = os.environ.pop(judge.FLAGS_ENV, None)
-        if path and os.path.exists(path):
-            with open(path) as fh:
-                for line in fh:
-                    try:
-                        rec = json.loads(line)
-                        kind, text = str(rec["kind"]), str(rec["text"])
-                    except Exception:
-                        continue
-                    if kind != "worker":
-                        text = f"{kind}: {text}"
-                    if text not in flags:
-                        flags.append(text)
-            os.unlink(path)
+        flags = read_flag_file(Path(path)) if path else []
+        if path:
+            Path(path).unlink(missing_ok=True)
         nb.metadata["labgrade"] = {"isolation": "judge", "flags": flags[:30]}
         return nb, resources
+
+
+def read_flag_file(path: Path) -> list[str]:
+    """The flags in a judge's JSON-lines file ("kind: text", first occurrence of each, at most 30)."""
+    flags: list[str] = []
+    try:
+        lines = Path(path).read_text(errors="replace").splitlines()
+    except OSError:
+        return flags
+    for line in lines:
+        try:
+            rec = json.loads(line)
+            kind, text = str(rec["kind"]), str(rec["text"])
+        except Exception:
+            continue
+        if kind not in ("", "worker"):
+            text = f"{kind}: {text}"
+        if text not in flags:
+            flags.append(text)
+    return flags[:30]
+
+
+def failed_notebook_flags(flags_dir: Path, notebook: str) -> list[str]:
+    """The flags of a notebook whose grading failed (its kernel died): left in the runner's folder."""
+    return read_flag_file(Path(flags_dir) / f"{notebook}.jsonl")
 
 
 def notebook_flags(path: Path) -> list[str]:
@@ -226,6 +250,13 @@ def notebook_flags(path: Path) -> list[str]:
     return [str(f) for f in flags] if isinstance(flags, list) else []
 
 
-def student_flags(autograded_dir: Path) -> dict[str, list[str]]:
-    """notebook -> flags, for the autograded notebooks of one student."""
-    return {p.stem: f for p in sorted(Path(autograded_dir).glob("*.ipynb")) if (f := notebook_flags(p))}
+def student_flags(autograded_dir: Path, flags_dir: Path | None = None) -> dict[str, list[str]]:
+    """notebook -> flags, for one student: from the autograded notebooks, and from ``flags_dir``
+    (:meth:`labgrade.runner.Workspace.flags_dir`) for notebooks that failed (their kernel died)."""
+    out = {p.stem: f for p in sorted(Path(autograded_dir).glob("*.ipynb")) if (f := notebook_flags(p))}
+    if flags_dir is not None and Path(flags_dir).is_dir():
+        for p in sorted(Path(flags_dir).glob("*.jsonl")):
+            if p.stem not in out and not (Path(autograded_dir) / f"{p.stem}.ipynb").exists():
+                if f := read_flag_file(p):
+                    out[p.stem] = f
+    return out

@@ -30,6 +30,7 @@ import os
 import select
 import signal
 import subprocess
+import sys
 import time
 
 from . import codec
@@ -40,6 +41,21 @@ FLAGS_ENV = "LABGRADE_JUDGE_FLAGS"
 
 class WorkerDied(RuntimeError):
     pass
+
+
+class StudentTimeoutError(TimeoutError):
+    """The student's code ran past the judge's time limit (a little under nbgrader's cell timeout).
+    Reported like nbgrader's own CellTimeoutError (labgrade.results.TIMEOUT_ERRORS)."""
+
+
+class SandboxError(RuntimeError):
+    """The worker could not be started (a grading problem, not the student's)."""
+
+
+# Set in nbgrader's kernel (load_ipython_extension): when the student's code ends the worker
+# (os._exit, a signal to itself, a crash), the judge's kernel ends too, so the notebook fails
+# exactly as it does in plain nbgrader when a kernel dies (and in the student's own JupyterLab).
+END_KERNEL_ON_DEATH = False
 
 
 def record_flag(kind: str, text: str) -> None:
@@ -63,8 +79,23 @@ class Worker:
 
     # --- process -------------------------------------------------------------------------------------
     def start(self) -> None:
+        import tempfile
+
+        errlog = tempfile.TemporaryFile()     # the worker's own stderr: shown if it fails to start
         self.proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+                                     stderr=errlog, start_new_session=True)
+        try:
+            codec.send(self.proc.stdin, {"op": "ping"}, ())
+            codec.recv_bytes(lambda n: self._read(n, time.monotonic() + min(self.timeout, 60.0)))
+        except Exception as exc:
+            self.kill()
+            errlog.seek(0)
+            tail = errlog.read()[-600:].decode(errors="replace")
+            record_flag("sandbox", "the grading sandbox did not start (a grading problem, not yours)")
+            raise SandboxError(f"the grading sandbox (bubblewrap worker) did not start "
+                               f"({type(exc).__name__}); its stderr ends with: {tail!r}") from None
+        finally:
+            errlog.close()
         for req, bufs in self.history:
             try:
                 self._roundtrip(req, bufs)
@@ -122,9 +153,12 @@ class Worker:
         except TimeoutError:
             self.kill()
             record_flag("timeout", f"a call of your code ran longer than {self.timeout:.0f} s and was stopped")
-            raise TimeoutError(f"your code ran longer than {self.timeout:.0f} s and was stopped") from None
+            raise StudentTimeoutError(f"your code ran longer than {self.timeout:.0f} s and was stopped") from None
         except WorkerDied as exc:
-            record_flag("died", str(exc))
+            what = f"a call of {req.get('name')}" if req.get("op") == "call" else "a cell"
+            record_flag("died", f"{exc} during {what}: the notebook fails, as when a kernel dies")
+            if END_KERNEL_ON_DEATH:
+                os._exit(70)
             raise
         except BaseException:       # KeyboardInterrupt: nbgrader's cell timeout
             self.kill()
@@ -188,7 +222,15 @@ class Proxy:
                "args": codec.encode(args, gens=gens, refs=_proxies, bufs=bufs),
                "kwargs": codec.encode(kwargs, gens=gens, refs=_proxies, bufs=bufs),
                "forbid": sorted(_guard._forbidden)}
+        spy = sys.modules.get("labcheck.spy")      # labcheck.count_calls blocks open in the test
+        spies = list(spy.ACTIVE) if spy is not None else []
+        if spies:
+            req["spies"] = [{"target": e["target"], "unless": e["unless"]} for e in spies]
         resp, out_bufs = worker().request(req, bufs)
+        counts = resp.get("spied") if type(resp.get("spied")) is list else []
+        for entry, n in zip(spies, counts, strict=False):
+            if type(n) is int and n > 0:
+                entry["calls"].extend([entry["target"]] * min(n, 1000))
         seen = resp.get("seen") if type(resp.get("seen")) is list else []
         if seen:
             _guard._calls.extend(str(s) for s in seen)
@@ -238,7 +280,10 @@ def run_student_cell(code: str, names: list[str], user_ns: dict, filename: str =
 
 
 def load_ipython_extension(ip) -> None:
+    global END_KERNEL_ON_DEATH
     from IPython.core.magic import register_cell_magic
+
+    END_KERNEL_ON_DEATH = True
 
     @register_cell_magic
     def student(line, cell):

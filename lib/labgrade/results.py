@@ -30,7 +30,7 @@ from .runner import StudentRun, Workspace
 
 STATUS_ORDER = ["failed", "timed_out", "missing", "late", "graded"]
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-TIMEOUT_ERRORS = {"CellTimeoutError"}
+TIMEOUT_ERRORS = {"CellTimeoutError", "StudentTimeoutError"}   # nbclient's; labgrade.judge's (isolation)
 
 
 @dataclass
@@ -132,6 +132,13 @@ def notebook_flags(path: Path) -> list[str]:
     return read(path) if path.exists() else []
 
 
+def failed_notebook_flags(flags_dir: Path, notebook: str) -> list[str]:
+    """The flags isolated grading left for a notebook whose kernel died (none otherwise)."""
+    from .isolation import failed_notebook_flags as read
+
+    return read(flags_dir, notebook)
+
+
 def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = None,
             cell_timeout: int | None = None) -> tuple[list[Row], list[StudentSummary]]:
     """Rows (student x item) and per-student summaries from the gradebook and autograded/."""
@@ -162,7 +169,8 @@ def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = No
                         grades[(snb.name, g.name)] = g
             nb_status, nb_msg, nb_flags = {}, {}, {}
             for nb in notebooks:
-                nb_flags[nb] = "; ".join(notebook_flags(ws.autograded_dir(student) / f"{nb}.ipynb"))
+                nb_flags[nb] = "; ".join(notebook_flags(ws.autograded_dir(student) / f"{nb}.ipynb")
+                                         or failed_notebook_flags(ws.flags_dir(student), nb))
                 state = nb_state.get(nb)
                 if state is None:   # no run recorded: infer from the files
                     if not (ws.submission(student) / f"{nb}.ipynb").exists():

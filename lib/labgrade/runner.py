@@ -99,6 +99,10 @@ class Workspace:
     def submission(self, student: str) -> Path:
         return self.submitted / student / ASSIGNMENT
 
+    def flags_dir(self, student: str) -> Path:
+        """Where isolated grading leaves the flags of notebooks whose kernel died (isolation.py)."""
+        return self.workdir / ".grading" / "flags" / student
+
     def autograded_dir(self, student: str) -> Path:
         return self.autograded / student / ASSIGNMENT
 
@@ -330,7 +334,12 @@ def grade_student(ws: Workspace, url: str, student: str, notebooks: list[str], s
     for nb in notebooks:
         run.notebooks[nb] = "ok" if nb in present else "missing"
 
-    kenv = settings.kernel_env()
+    from .isolation import FLAGS_DIR_ENV
+
+    fdir = ws.flags_dir(student)
+    if fdir.exists():
+        shutil.rmtree(fdir)
+    kenv = {**settings.kernel_env(), FLAGS_DIR_ENV: str(fdir)}
     rc, killed = run_limited(autograde_cmd(ws, wurl, student, settings), ws.root, log,
                              deadline - time.monotonic(), kenv)
     run.returncode = rc

@@ -84,15 +84,56 @@ _snapshot: dict[str, dict[str, int]] = {}
 _builtins = dict(vars(builtins))   # put back after each request: the protocol code needs them
 
 
+_LAZY = ("scipy", "scipy.stats")   # 0.8 s to import: snapshot when the student's code imports them
+
+
+def _snap(name: str, mod) -> None:
+    _snapshot[name] = {k: id(v) for k, v in vars(mod).items()}
+
+
+class _SnapshotOnImport:
+    """A meta-path finder that snapshots a lazily watched module right after it is first executed,
+    before the student's code can touch it (saves importing scipy.stats in every worker)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in _LAZY or name in _snapshot:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        real_exec = loader.exec_module
+
+        def exec_module(module):
+            real_exec(module)
+            _snap(name, module)
+
+        loader.exec_module = exec_module
+        return spec
+
+
 def _take_snapshot() -> None:
     import importlib
 
     for name in _WATCHED:
+        if name in _LAZY:
+            continue
         try:
             mod = importlib.import_module(name)
         except Exception:
             continue
-        _snapshot[name] = {k: id(v) for k, v in vars(mod).items()}
+        _snap(name, mod)
+    for name in _LAZY:
+        if name in sys.modules:
+            _snap(name, sys.modules[name])
+    sys.meta_path.insert(0, _SnapshotOnImport())
 
 
 def _check_patches() -> None:
@@ -118,7 +159,10 @@ def _exc_info(exc: BaseException) -> dict:
 
 
 def serve(fin, fout) -> None:
+    import contextlib
+
     from initlab import _guard
+    from labcheck.spy import count_calls
 
     from . import codec
 
@@ -142,7 +186,9 @@ def serve(fin, fout) -> None:
         gens: list = []
         sys.stdout, sys.stderr = out, err
         try:
-            if req["op"] == "exec":
+            if req["op"] == "ping":         # the judge's start-up check: the sandbox runs and imports
+                pass
+            elif req["op"] == "exec":
                 for name, value in req.get("env", {}).items():
                     try:
                         ns[name] = codec.decode(value, gens=[], modules=True, bufs=in_bufs)
@@ -157,11 +203,18 @@ def serve(fin, fout) -> None:
                 args = codec.decode(req["args"], gens=gens, resolve=ns.__getitem__, bufs=in_bufs)
                 kwargs = codec.decode(req["kwargs"], gens=gens, resolve=ns.__getitem__, bufs=in_bufs)
                 seen: list = []
+                spied: list = []
                 try:
-                    with _guard.forbid(*req.get("forbid", ())) as seen:
-                        value = func(*args, **kwargs)
+                    with contextlib.ExitStack() as stack:
+                        # the test's labcheck.count_calls spies, set up where the student's code runs
+                        for spec in req.get("spies", ()):
+                            spied.append(stack.enter_context(count_calls(str(spec["target"]),
+                                                                         unless=spec.get("unless"))))
+                        with _guard.forbid(*req.get("forbid", ())) as seen:
+                            value = func(*args, **kwargs)
                 finally:
                     resp["seen"] = [str(s) for s in seen]
+                    resp["spied"] = [len(c) for c in spied]
                 sys.stdout, sys.stderr = real_out, real_err
                 _check_patches()
                 vars(builtins).update(_builtins)
@@ -207,6 +260,7 @@ def main() -> None:
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
+    os.dup2(null, 2)      # start-up errors went to the judge; from here nothing the student writes reaches a file
     _protected = tuple(p for p in os.environ.pop("LABGRADE_PROTECTED", "").split(os.pathsep) if p)
     os.environ.setdefault("MPLBACKEND", "Agg")
     lib = Path(__file__).resolve().parent.parent
@@ -236,7 +290,8 @@ def sandbox_command(python: str | None = None, *, extra_ro: list[str] = ()) -> l
     """``bwrap`` command line that runs the worker with no view of the course directory.
 
     Read-only: /usr (and the /bin, /lib links), /etc, the Python installation and
-    venv, ``lib/initlab`` and ``lib/labgrade``. Private /tmp (the working directory),
+    venv, ``lib/initlab``, ``lib/labcheck`` and ``lib/labgrade`` (bound after the private /tmp,
+so a checkout under /tmp is still seen). Private /tmp (the working directory),
     /proc and /dev; every namespace unshared (no network); dies with the judge.
     """
     bwrap = shutil.which("bwrap")
@@ -246,7 +301,8 @@ def sandbox_command(python: str | None = None, *, extra_ro: list[str] = ()) -> l
     lib = Path(__file__).resolve().parent.parent
     ro = {"/usr", "/etc", sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix),
           str(lib / "initlab"), str(lib / "labcheck"), str(lib / "labgrade"), *extra_ro}
-    cmd = [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
+    # the private /tmp first: a checkout or venv that itself lives under /tmp is bound on top of it
+    cmd = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--tmpfs", "/tmp"]
     for p in sorted(ro):
         if os.path.exists(p):
             cmd += ["--ro-bind", p, p]
@@ -254,7 +310,7 @@ def sandbox_command(python: str | None = None, *, extra_ro: list[str] = ()) -> l
         target = os.path.join("/", link)
         if os.path.islink(target):
             cmd += ["--symlink", os.readlink(target), target]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp", "--clearenv"]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
     env = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHONPATH": str(lib)}
     for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "LABGRADE_PROTECTED"):

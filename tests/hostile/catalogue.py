@@ -45,6 +45,7 @@ class Hostile:
     zero: tuple = ()                  # (notebook, grade_id) that must score 0
     flags: tuple = ()                 # substrings expected in the student's flags
     full: tuple = ((NB01, "test_uniform_bound"),)   # items that must keep full points
+    failed: tuple = ()                # notebooks graded "failed" (the code ended its process: as a dead kernel)
     extra: dict = field(default_factory=dict)
 
 
@@ -213,11 +214,13 @@ CATALOGUE = [
     Hostile("x13_sys_exit", "sys.exit() when the solution cell runs", _generic("import sys\nsys.exit(0)"),
             zero=((NB01, "test_theoretical_std"),), flags=("SystemExit",)),
     Hostile("x14_os_exit", "os._exit(0) when the solution cell runs", _generic("import os\nos._exit(0)"),
-            zero=((NB01, "test_theoretical_std"),), flags=("ended",)),
+            zero=((NB01, "test_theoretical_std"), (NB01, "test_uniform_bound")), flags=("died",),
+            full=((NB02, "test_xavier_normal"),), failed=(NB01,)),
     Hostile("x15_kill_kernel", "kills its parent and every process it can see",
             _generic("import os, signal\nfor pid in (os.getppid(), 1, -1):\n    try:\n"
                      "        os.kill(pid, signal.SIGKILL)\n    except OSError:\n        pass"),
-            zero=((NB01, "test_theoretical_std"),), flags=("signal",)),
+            zero=((NB01, "test_theoretical_std"), (NB01, "test_uniform_bound")), flags=("died",),
+            full=((NB02, "test_xavier_normal"),), failed=(NB01,)),
     Hostile("x16_keyboard_interrupt", "raises KeyboardInterrupt inside the graded function",
             lambda nbs, ctx: _std(nbs, body="raise KeyboardInterrupt"),
             zero=((NB01, "test_theoretical_std"),), flags=("KeyboardInterrupt",)),

@@ -1,6 +1,6 @@
 """Issue 6: the hostile catalogue, graded with two honest students in judge isolation.
 
-One grading run (Parts 1 and 2, ``LABGRADE_ISOLATION=judge``) of every submission
+One grading run (Parts 1 and 2, ``isolation = "judge"``, the default) of every submission
 of :mod:`catalogue` plus ``s01_correct`` and ``s03_variance_as_std`` of the sample
 class; then, for each hostile submission, the items it cheats on score 0, the
 items it does not touch keep their points, and its flags say what was detected;
@@ -83,21 +83,13 @@ def graded(tmp_path_factory):
     roster = list(HONEST) + [h.id for h in catalogue.CATALOGUE]
     before_source = _digest(Path(os.path.realpath(ws.root / "source" / ASSIGNMENT / f"{catalogue.NB01}.ipynb")).parent)
     before_subs = _digest(ws.submitted)
-    settings = load_settings().with_overrides(**LIMITS)
-    old = os.environ.get("LABGRADE_ISOLATION")
-    os.environ["LABGRADE_ISOLATION"] = "judge"
+    settings = load_settings().with_overrides(**LIMITS, isolation="judge")
     t0 = time.monotonic()
-    try:
-        result = run(ws, url, roster, settings, jobs=2, feedback=False, report=True, quiet=True,
-                     resettable=set(roster))
-    finally:
-        if old is None:
-            os.environ.pop("LABGRADE_ISOLATION", None)
-        else:
-            os.environ["LABGRADE_ISOLATION"] = old
+    result = run(ws, url, roster, settings, jobs=2, feedback=False, report=True, quiet=True,
+                 resettable=set(roster))
     seconds = time.monotonic() - t0
     points = {(r.student, r.notebook, r.grade_id): (r.points, r.max_points) for r in result["rows"]}
-    flags = {s: student_flags(ws.autograded_dir(s)) for s in roster}
+    flags = {s: student_flags(ws.autograded_dir(s), ws.flags_dir(s)) for s in roster}
     return {"ws": ws, "points": points, "flags": flags, "result": result, "seconds": seconds,
             "settings": settings, "before_source": before_source, "before_subs": before_subs,
             "source_dir": Path(os.path.realpath(ws.root / "source" / ASSIGNMENT / f"{catalogue.NB01}.ipynb")).parent}
@@ -112,6 +104,10 @@ def test_hostile_submission(graded, h):
     for nb, gid in h.full:
         got, full = points[(h.id, nb, gid)]
         assert got == full, f"{h.id} ({h.what}): the untouched item {gid} scored {got} of {full}"
+    states = graded["result"]["runs"][h.id].notebooks
+    for nb in catalogue.NOTEBOOKS:
+        want = "failed" if nb in h.failed else "ok"
+        assert states[nb] == want, f"{h.id} ({h.what}): {nb} is {states[nb]!r}, expected {want!r}"
     text = "\n".join(f for fl in flags[h.id].values() for f in fl)
     for want in h.flags:
         assert want in text, f"{h.id} ({h.what}) was not flagged with {want!r}; flags: {text!r}"

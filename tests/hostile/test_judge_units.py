@@ -140,3 +140,68 @@ def test_worker_sees_no_course_files_and_dies_alone(fresh_worker):
     with pytest.raises(TimeoutError):
         ns["spin"]()
     assert any(f.startswith("a call of your code ran longer") for f in _flags(fresh_worker))
+
+
+@bwrap
+def test_a_checkout_under_tmp_is_seen_by_the_worker(tmp_path):
+    """The sandbox's private /tmp is mounted first: a course copied under /tmp still imports."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import labgrade
+
+    lib = Path(labgrade.__file__).resolve().parent.parent
+    assert str(tmp_path).startswith("/tmp/"), tmp_path
+    for pkg in ("initlab", "labcheck", "labgrade"):
+        shutil.copytree(lib / pkg, tmp_path / "lib" / pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    script = ("from labgrade import judge\nns = {}\n"
+              "judge.run_student_cell('def f(x):\\n    return 2 * x\\n', ['f'], ns)\n"
+              "import labgrade, labgrade.worker\n"
+              "print(ns['f'](21), labgrade.__file__)\n")
+    res = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path / "lib")}, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    value, where = res.stdout.split()
+    assert value == "42" and where.startswith(str(tmp_path)), res.stdout
+
+
+def test_a_sandbox_that_does_not_start_says_so(tmp_path, monkeypatch):
+    """A worker that cannot start is a grading problem, reported with its stderr, not a dead student."""
+    import sys
+
+    monkeypatch.setenv(judge.FLAGS_ENV, str(tmp_path / "flags.jsonl"))
+    w = judge.Worker(command=[sys.executable, "-c", "import sys; sys.stderr.write('no module named x'); sys.exit(1)"],
+                     timeout=10)
+    with pytest.raises(judge.SandboxError, match="no module named x"):
+        w.start()
+    assert any("sandbox" in f for f in _flags(tmp_path / "flags.jsonl"))
+
+
+@bwrap
+def test_count_calls_spies_reach_into_the_worker(fresh_worker):
+    """A test's labcheck.count_calls block sees the calls the student's code makes in the worker."""
+    from labcheck import count_calls
+
+    ns = {"np": np}
+    judge.run_student_cell("def full(a):\n    return np.linalg.svd(a)[1]\n"
+                           "def values(a):\n    return np.linalg.svd(a, compute_uv=False)\n", ["full", "values"], ns)
+    a = np.arange(6.0).reshape(2, 3)
+    with count_calls("numpy.linalg.svd", unless={"compute_uv": False}) as calls:
+        ns["values"](a)
+    assert calls == []
+    with count_calls("numpy.linalg.svd", unless={"compute_uv": False}) as calls:
+        ns["full"](a)
+        ns["full"](a)
+    assert calls == ["numpy.linalg.svd"] * 2
+    assert not any("monkeypatch" in f for f in _flags(fresh_worker))     # the spy is not the student's patch
+
+
+@bwrap
+def test_scipy_stats_is_watched_from_its_first_import(fresh_worker):
+    """scipy.stats is not imported up front (0.8 s per worker); its snapshot is taken on import."""
+    ns: dict = {}
+    judge.run_student_cell("import sys\ndef loaded():\n    return 'scipy.stats' in sys.modules\n", ["loaded"], ns)
+    assert ns["loaded"]() is False
+    judge.run_student_cell("import scipy.stats\nscipy.stats.kstest = lambda *a, **k: None\n", [], ns)
+    assert any("scipy.stats.kstest" in f for f in _flags(fresh_worker)), _flags(fresh_worker)
