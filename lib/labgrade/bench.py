@@ -167,6 +167,11 @@ def main(argv=None) -> int:
             t_judge, _ = run_ours(fresh(f"judge{jobs}"), jobs, args.cell_timeout, isolation="judge")
             print(f"  4. labgrade --jobs {jobs:<2} isolation=judge {t_judge:8.1f} s", flush=True)
         print(f"load average {os.getloadavg()[1]:.1f} over the last 5 minutes (other processes skew the times)")
+        salvaged = sorted(s for s, r in res_one["runs"].items() if r.salvaged)
+        if salvaged:
+            print(f"note: runs 2-4 do more work than run 1: a notebook whose kernel dies or that is not JSON "
+                  f"makes nbgrader drop the student's other notebooks ({', '.join(salvaged)}); labgrade "
+                  f"grades them again without it (salvage), and starts one nbgrader per student")
         print("ratios:")
         print(f"  nbgrader / labgrade --jobs 1       {t_plain / t_one:6.2f}")
         print(f"  nbgrader / labgrade --jobs {jobs:<2}      {t_plain / t_par:6.2f}")

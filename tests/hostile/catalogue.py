@@ -219,6 +219,9 @@ CATALOGUE = [
     Hostile("x15_kill_kernel", "kills its parent and every process it can see",
             _generic("import os, signal\nfor pid in (os.getppid(), 1, -1):\n    try:\n"
                      "        os.kill(pid, signal.SIGKILL)\n    except OSError:\n        pass"),
+            zero=((NB01, "test_theoretical_std"),), flags=("signal",)),       # nothing it can reach dies
+    Hostile("x15b_kill_itself", "kills its own process (SIGKILL to itself), as a crashing kernel",
+            _generic("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
             zero=((NB01, "test_theoretical_std"), (NB01, "test_uniform_bound")), flags=("died",),
             full=((NB02, "test_xavier_normal"),), failed=(NB01,)),
     Hostile("x16_keyboard_interrupt", "raises KeyboardInterrupt inside the graded function",
