@@ -224,7 +224,7 @@ def test_lsuv_rejects_bad_arguments():
     X = _standardized(8, 50)
     with pytest.raises(ValueError, match=r"layer_dims\[0\] = 8.*pass X\.T"):
         lsuv_init([8, 4, 1], X.T)
-    with pytest.raises(ValueError, match="X must be 2-D"):
+    with pytest.raises(ValueError, match="X must be a 2-D array"):
         lsuv_init([8, 4, 1], X[0])
     with pytest.raises(ValueError, match="finite"):
         lsuv_init([8, 4, 1], np.full((8, 5), np.nan))

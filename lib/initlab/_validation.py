@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["check_random_state", "check_shape", "check_choice", "check_positive", "check_layer_dims"]
+__all__ = ["check_random_state", "check_shape", "check_choice", "check_positive", "check_layer_dims", "check_2d"]
 
 
 def check_random_state(rng, *, name: str = "rng") -> np.random.Generator:
@@ -114,3 +114,19 @@ def check_layer_dims(layer_dims, *, name: str = "layer_dims") -> list[int]:
         if d <= 0:
             raise ValueError(f"{name} must contain only positive widths, got {layer_dims!r}.")
     return [int(d) for d in dims]
+
+
+def check_2d(value, *, name: str) -> np.ndarray:
+    """Return ``value`` as a 2-D float64 array laid out as (features, samples), or raise naming ``name``."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be a 2-D array of numbers, got {value!r:.80} of type {type(value).__name__}."
+        ) from exc
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array laid out as (features, samples), got an array of shape "
+            f"{arr.shape} ({arr.ndim}-D)."
+        )
+    return arr

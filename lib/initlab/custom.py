@@ -33,6 +33,7 @@ import numpy as np
 
 from ._guard import reference
 from ._validation import (
+    check_2d,
     check_choice,
     check_layer_dims,
     check_positive,
@@ -361,14 +362,7 @@ def spectral_norm_init(shape, spectral_radius: float = 0.9, *, rng=None) -> np.n
 
 
 def _check_data(X, n_features: int) -> np.ndarray:
-    try:
-        arr = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(
-            f"X must be a 2-D array of numbers (features, samples), got {type(X).__name__}."
-        ) from err
-    if arr.ndim != 2:
-        raise ValueError(f"X must be 2-D (features, samples), got an array of shape {arr.shape}.")
+    arr = check_2d(X, name="X")
     if arr.shape[0] != n_features:
         hint = " It looks transposed: pass X.T." if arr.shape[1] == n_features else ""
         raise ValueError(

@@ -30,7 +30,7 @@ import numbers
 import numpy as np
 
 from ._guard import reference
-from ._validation import check_choice, check_layer_dims, check_positive, check_random_state
+from ._validation import check_2d, check_choice, check_layer_dims, check_positive, check_random_state
 from .activations import ACTIVATIONS, activate, activation_derivative
 from .initializers import INITIALIZERS, initialize
 
@@ -42,20 +42,7 @@ COST_EPSILON = 1e-12
 
 
 # --------------------------------------------------------------------------- checks
-def _check_2d(value, *, name: str) -> np.ndarray:
-    """Return ``value`` as a 2-D float64 array, or raise naming ``name``."""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"{name} must be a 2-D array of numbers, got {value!r:.80} of type {type(value).__name__}."
-        ) from exc
-    if arr.ndim != 2:
-        raise ValueError(
-            f"{name} must be a 2-D array laid out as (features, samples), got an array of shape "
-            f"{arr.shape} ({arr.ndim}-D)."
-        )
-    return arr
+_check_2d = check_2d     # initlab.analysis imports it from here
 
 
 def _check_int(value, *, name: str, minimum: int = 1) -> int:
