@@ -407,7 +407,7 @@ def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str]
                                      errors={nb: f"grading error: {exc!r}" for nb in notebooks})
                 with lock:
                     results[s] = run
-                bar.set_postfix_str(f"{s} {_short(run)}", refresh=False)
+                bar.set_postfix_str(f"{s} {_short(run, ws)}", refresh=False)
                 bar.update(1)
         except KeyboardInterrupt:
             for f in futures:
@@ -419,8 +419,16 @@ def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str]
     return {s: results[s] for s in students}
 
 
-def _short(run: StudentRun) -> str:
+def _short(run: StudentRun, ws: Workspace | None = None) -> str:
+    """The progress bar's word for a student: ok, or the notebook states that are not ok
+    (a cell past the per-cell timeout counts as timed_out, as in grades.csv)."""
     states = set(run.notebooks.values()) - {"ok"}
+    if ws is not None:
+        from .results import notebook_errors
+
+        for nb, st in run.notebooks.items():
+            if st == "ok" and notebook_errors(ws.autograded_dir(run.student) / f"{nb}.ipynb")[1]:
+                states.add("timed_out")
     return ",".join(sorted(states)) if states else "ok"
 
 

@@ -291,3 +291,23 @@ def test_grade_with_nothing_to_grade(tmp_path, capsys):
 def test_report_before_grading(tmp_path, capsys):
     assert main(["report", "--course-dir", str(tmp_path), "--db-url", f"sqlite:///{tmp_path}/g.db"]) == 1
     assert "nothing graded yet" in capsys.readouterr().err
+
+
+def test_progress_word_counts_a_cell_timeout_as_timed_out(tmp_path):
+    """The progress bar says timed_out for a student whose notebook had a cell stopped at the limit."""
+    import nbformat
+
+    from labgrade.runner import StudentRun, Workspace, _short
+
+    ws = Workspace(root=tmp_path, workdir=tmp_path)
+    run = StudentRun("s1", notebooks={"01_a": "ok", "02_b": "ok"})
+    dest = ws.autograded_dir("s1")
+    dest.mkdir(parents=True)
+    for nb, ename in (("01_a", "CellTimeoutError"), ("02_b", "AssertionError")):
+        cell = nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("error", ename=ename, evalue="",
+                                                                              traceback=[])])
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), dest / f"{nb}.ipynb")
+    assert _short(run) == "ok"
+    assert _short(run, ws) == "timed_out"
+    run.notebooks["02_b"] = "failed"
+    assert _short(run, ws) == "failed,timed_out"
