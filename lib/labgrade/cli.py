@@ -295,10 +295,11 @@ def main(argv=None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
+        from .config import ConfigError
         from .gradebook import GradebookError
         from .sample import MutationError
 
-        if isinstance(exc, (GradebookError, MutationError, IsolationUnavailable, ValueError)):
+        if isinstance(exc, (GradebookError, MutationError, IsolationUnavailable, ConfigError)):
             print(f"labgrade: {exc}", file=sys.stderr)
             return 2
         raise

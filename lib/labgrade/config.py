@@ -47,9 +47,13 @@ class Settings:
 ISOLATION_MODES = ("judge", "none")
 
 
+class ConfigError(ValueError):
+    """course.toml (or an environment variable that overrides it) holds a value labgrade cannot use."""
+
+
 def check_isolation_name(value: str, where: str) -> None:
     if value not in ISOLATION_MODES:
-        raise ValueError(f"{where} must be \"judge\" (student code in a bubblewrap sandbox) or \"none\" "
+        raise ConfigError(f"{where} must be \"judge\" (student code in a bubblewrap sandbox) or \"none\" "
                          f"(plain nbgrader), got {value!r}")
 
 
@@ -78,5 +82,5 @@ def load_settings(path: Path | None = None) -> Settings:
     )
     check_isolation_name(s.isolation, "course.toml [grading] isolation (or $LABGRADE_ISOLATION)")
     if s.assignment != ASSIGNMENT:
-        raise ValueError(f"course.toml names assignment {s.assignment!r}; this course has {ASSIGNMENT!r}")
+        raise ConfigError(f"course.toml names assignment {s.assignment!r}; this course has {ASSIGNMENT!r}")
     return s

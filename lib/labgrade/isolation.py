@@ -1,7 +1,7 @@
 """Isolated grading (``isolation = "judge"``): nbgrader preprocessors around the judge.
 
-Opt-in: ``LABGRADE_ISOLATION=judge`` in the environment of ``nbgrader autograde``
-(``course.toml`` ``[grading] isolation = "judge"`` sets it through
+Switched on by ``LABGRADE_ISOLATION=judge`` in the environment of ``nbgrader autograde``,
+which labgrade sets from ``course.toml`` ``[grading] isolation`` (``"judge"`` by default;
 :meth:`labgrade.config.Settings.kernel_env`); ``nbgrader_config.py`` then calls
 :func:`configure`:
 

@@ -311,3 +311,40 @@ def test_progress_word_counts_a_cell_timeout_as_timed_out(tmp_path):
     assert _short(run, ws) == "timed_out"
     run.notebooks["02_b"] = "failed"
     assert _short(run, ws) == "failed,timed_out"
+
+
+def test_isolation_setting_defaults_to_judge_and_is_overridable(monkeypatch):
+    """course.toml says judge; LABGRADE_ISOLATION overrides it; a bad value names itself."""
+    from labgrade.config import load_settings
+
+    monkeypatch.delenv("LABGRADE_ISOLATION", raising=False)
+    s = load_settings()
+    assert s.isolation == "judge" and s.kernel_env()["LABGRADE_ISOLATION"] == "judge"
+    assert s.with_overrides(isolation="none").kernel_env()["LABGRADE_ISOLATION"] == "none"
+    monkeypatch.setenv("LABGRADE_ISOLATION", "none")
+    assert load_settings().isolation == "none"
+    monkeypatch.setenv("LABGRADE_ISOLATION", "sandbox")
+    with pytest.raises(ValueError, match=r"must be \"judge\".*got 'sandbox'"):
+        load_settings()
+
+
+def test_grading_refuses_to_start_without_a_working_sandbox(monkeypatch):
+    """No bubblewrap: labgrade stops before grading anyone, and says what to do."""
+    from labgrade import cli, worker
+    from labgrade.config import load_settings
+
+    def no_bwrap(*a, **k):
+        raise RuntimeError("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
+
+    monkeypatch.setattr(worker, "sandbox_command", no_bwrap)
+    with pytest.raises(cli.IsolationUnavailable, match="--isolation none"):
+        cli.check_sandbox(load_settings().with_overrides(isolation="judge"))
+    cli.check_sandbox(load_settings().with_overrides(isolation="none"))      # nothing to check
+
+
+def test_a_bad_isolation_value_is_a_one_line_error_not_a_traceback(monkeypatch, capsys):
+    from labgrade import cli
+
+    monkeypatch.setenv("LABGRADE_ISOLATION", "sandbox")
+    assert cli.main(["grade", "--students", "nobody"]) == 2
+    assert "labgrade: course.toml [grading] isolation" in capsys.readouterr().err
