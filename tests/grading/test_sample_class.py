@@ -233,3 +233,15 @@ def test_report_command_after_manual_grading(graded, capsys):
         g = gb.find_grade("answer_zero_init", "01_mathematical_foundations", ASSIGNMENT, "s01_correct")
         g.manual_score = None
         gb.db.commit()
+
+
+def test_graded_in_the_sandbox_by_default(graded):
+    """course.toml's default isolation (judge) graded the class; s12's dead process and s11's loop are flagged."""
+    ws = graded["ws"]
+    for path in sorted(ws.autograded_dir("s01_correct").glob("*.ipynb")):
+        meta = nbformat.read(path, as_version=4).metadata.get("labgrade", {})
+        assert meta.get("isolation") == "judge", f"{path.name} was not graded in the sandbox"
+    flags = {(r["student"], r["notebook"]): r["flags"] for r in graded["rows"] if r["flags"]}
+    assert not any(student == "s01_correct" for student, _ in flags), flags
+    assert flags[("s12_kernel_dies", "01_mathematical_foundations")].startswith("died:"), flags
+    assert "timeout" in flags[("s11_endless_loop", "01_mathematical_foundations")], flags
