@@ -172,7 +172,7 @@ class JudgeNotebook(Preprocessor):
         new = judge_notebook(nb, source_nb)
         new.metadata = nb.metadata
         # the flags file outlives a notebook whose kernel dies (no FinishJudge then): labgrade's
-        # runner names a folder of its own for it, read by failed_notebook_flags
+        # runner names a folder of its own for it, read by flags_of
         flags_dir = os.environ.get(FLAGS_DIR_ENV)
         if flags_dir:
             Path(flags_dir).mkdir(parents=True, exist_ok=True)
@@ -235,11 +235,6 @@ def read_flag_file(path: Path) -> list[str]:
     return flags[:30]
 
 
-def failed_notebook_flags(flags_dir: Path, notebook: str) -> list[str]:
-    """The flags of a notebook whose grading failed (its kernel died): left in the runner's folder."""
-    return read_flag_file(Path(flags_dir) / f"{notebook}.jsonl")
-
-
 def notebook_flags(path: Path) -> list[str]:
     """The flags stored in an autograded notebook (empty if none or not graded in judge mode)."""
     try:
@@ -250,13 +245,17 @@ def notebook_flags(path: Path) -> list[str]:
     return [str(f) for f in flags] if isinstance(flags, list) else []
 
 
-def student_flags(autograded_dir: Path, flags_dir: Path | None = None) -> dict[str, list[str]]:
-    """notebook -> flags, for one student: from the autograded notebooks, and from ``flags_dir``
-    (:meth:`labgrade.runner.Workspace.flags_dir`) for notebooks that failed (their kernel died)."""
-    out = {p.stem: f for p in sorted(Path(autograded_dir).glob("*.ipynb")) if (f := notebook_flags(p))}
-    if flags_dir is not None and Path(flags_dir).is_dir():
-        for p in sorted(Path(flags_dir).glob("*.jsonl")):
-            if p.stem not in out and not (Path(autograded_dir) / f"{p.stem}.ipynb").exists():
-                if f := read_flag_file(p):
-                    out[p.stem] = f
-    return out
+def flags_of(autograded_dir: Path, flags_dir: Path, notebook: str) -> list[str]:
+    """The flags of one graded notebook: from its autograded copy, or, when its kernel died and
+    no copy was written, from the judge's file left in ``flags_dir``
+    (:meth:`labgrade.runner.Workspace.flags_dir`, emptied before each student's grading)."""
+    path = Path(autograded_dir) / f"{notebook}.ipynb"
+    if path.exists():
+        return notebook_flags(path)
+    return read_flag_file(Path(flags_dir) / f"{notebook}.jsonl")
+
+
+def student_flags(autograded_dir: Path, flags_dir: Path) -> dict[str, list[str]]:
+    """notebook -> flags, for one student (notebooks without flags left out)."""
+    names = {p.stem for p in Path(autograded_dir).glob("*.ipynb")} | {p.stem for p in Path(flags_dir).glob("*.jsonl")}
+    return {nb: f for nb in sorted(names) if (f := flags_of(autograded_dir, flags_dir, nb))}

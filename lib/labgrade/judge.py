@@ -31,6 +31,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 from . import codec
@@ -79,8 +80,6 @@ class Worker:
 
     # --- process -------------------------------------------------------------------------------------
     def start(self) -> None:
-        import tempfile
-
         errlog = tempfile.TemporaryFile()     # the worker's own stderr: shown if it fails to start
         self.proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=errlog, start_new_session=True)

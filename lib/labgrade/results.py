@@ -125,24 +125,12 @@ def load_runs(ws: Workspace) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def notebook_flags(path: Path) -> list[str]:
-    """The flags isolated grading stored in an autograded notebook (none without isolation)."""
-    from .isolation import notebook_flags as read
-
-    return read(path) if path.exists() else []
-
-
-def failed_notebook_flags(flags_dir: Path, notebook: str) -> list[str]:
-    """The flags isolated grading left for a notebook whose kernel died (none otherwise)."""
-    from .isolation import failed_notebook_flags as read
-
-    return read(flags_dir, notebook)
-
-
 def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = None,
             cell_timeout: int | None = None) -> tuple[list[Row], list[StudentSummary]]:
     """Rows (student x item) and per-student summaries from the gradebook and autograded/."""
     from nbgrader.api import MissingEntry
+
+    from .isolation import flags_of
 
     with open_gradebook(url) as gb:
         graded_notebooks = {nb.name for nb in gb.find_assignment(ASSIGNMENT).notebooks}
@@ -169,8 +157,7 @@ def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = No
                         grades[(snb.name, g.name)] = g
             nb_status, nb_msg, nb_flags = {}, {}, {}
             for nb in notebooks:
-                nb_flags[nb] = "; ".join(notebook_flags(ws.autograded_dir(student) / f"{nb}.ipynb")
-                                         or failed_notebook_flags(ws.flags_dir(student), nb))
+                nb_flags[nb] = "; ".join(flags_of(ws.autograded_dir(student), ws.flags_dir(student), nb))
                 state = nb_state.get(nb)
                 if state is None:   # no run recorded: infer from the files
                     if not (ws.submission(student) / f"{nb}.ipynb").exists():

@@ -205,3 +205,25 @@ def test_scipy_stats_is_watched_from_its_first_import(fresh_worker):
     assert ns["loaded"]() is False
     judge.run_student_cell("import scipy.stats\nscipy.stats.kstest = lambda *a, **k: None\n", [], ns)
     assert any("scipy.stats.kstest" in f for f in _flags(fresh_worker)), _flags(fresh_worker)
+
+
+def test_flags_of_a_graded_and_of_a_failed_notebook(tmp_path):
+    """Flags come from the autograded copy, or from the judge's file when the kernel died."""
+    import nbformat
+
+    from labgrade.isolation import flags_of, student_flags
+
+    graded, fdir = tmp_path / "autograded", tmp_path / "flags"
+    graded.mkdir()
+    fdir.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["labgrade"] = {"isolation": "judge", "flags": ["type: x returned a Liar"]}
+    nbformat.write(nb, graded / "01_a.ipynb")
+    nbformat.write(nbformat.v4.new_notebook(), graded / "02_b.ipynb")
+    (fdir / "03_c.jsonl").write_text(json.dumps({"kind": "died", "text": "the process ended"}) + "\n"
+                                     + json.dumps({"kind": "", "text": "tamper: cell t was edited"}) + "\nnot json\n")
+    assert flags_of(graded, fdir, "01_a") == ["type: x returned a Liar"]
+    assert flags_of(graded, fdir, "02_b") == []
+    assert flags_of(graded, fdir, "03_c") == ["died: the process ended", "tamper: cell t was edited"]
+    assert student_flags(graded, fdir) == {"01_a": ["type: x returned a Liar"],
+                                           "03_c": ["died: the process ended", "tamper: cell t was edited"]}
