@@ -257,3 +257,30 @@ def test_global_random_state_untouched(part6_data):
     before = np.random.get_state()[1].copy()  # noqa: NPY002
     InitializationTrainer([20, 4, 1]).train(*part6_data, "xavier_normal", epochs=2)
     assert np.array_equal(np.random.get_state()[1], before)  # noqa: NPY002
+
+
+def test_train_with_init_options_uses_them():
+    X_tr, X_te, y_tr, y_te = make_training_data(n_samples=60, rng=1)
+    trainer = InitializationTrainer([20, 16, 1])
+    trainer.train(X_tr, y_tr, X_te, y_te, "variance_scaling", epochs=1, rng=2, init_options={"scale": 4.0})
+    ref = initialize_parameters([20, 16, 1], "variance_scaling", rng=2, scale=4.0)
+    # one gradient step later the weights are the scale-4 draw minus a small step
+    assert np.allclose(trainer.parameters["W1"], ref["W1"], atol=0.05)
+    assert trainer.parameters["W1"].std() > 1.5 * initialize_parameters([20, 16, 1], "variance_scaling", rng=2)["W1"].std()
+
+
+def test_train_over_seeds_and_summary():
+    from initlab.training import summarize_runs, train_over_seeds
+
+    methods = {"he": ("he_normal", {}), "big": ("variance_scaling", {"scale": 4.0})}
+    runs = train_over_seeds([20, 8, 1], methods, 3, rng=0, n_samples=80, epochs=4)
+    assert set(runs) == {"he", "big"} and all(len(v) == 3 for v in runs.values())
+    assert all(len(h["test_accuracies"]) == 4 for v in runs.values() for h in v)
+    again = train_over_seeds([20, 8, 1], methods, 3, rng=0, n_samples=80, epochs=4)
+    assert again["he"][2]["train_costs"] == runs["he"][2]["train_costs"]          # rng decides everything
+    summary = summarize_runs(runs)
+    finals = np.array([h["test_accuracies"][-1] for h in runs["he"]])
+    assert summary["he"] == pytest.approx((finals.mean(), finals.std(ddof=1)))
+    assert summarize_runs({"a": [{"test_accuracies": [1.0, 2.0]}]}) == {"a": (2.0, 0.0)}
+    runs = train_over_seeds([20, 8, 1], ["he_normal"], 1, rng=0, n_samples=80, epochs=2)
+    assert list(runs) == ["he_normal"]

@@ -97,7 +97,9 @@ def adaptive_he(shape, activation: str = "relu", layer_depth: int = 1,
     shape : tuple of int
         ``(n_out, n_in)`` or ``(n_out, n_in, *kernel)``.
     activation : {'relu', 'leaky_relu', 'tanh', 'sigmoid', 'selu', 'linear'}
-        Nonlinearity that follows the layer; sets the gain.
+        Nonlinearity that follows the layer; sets the gain. Case-insensitive,
+        surrounding spaces ignored (``' ReLU'`` is ``'relu'``), as every
+        activation name in the lab.
     layer_depth : int, default 1
         Position of the layer in the network, 1 for the first layer.
     negative_slope : float, default 0.01
@@ -117,6 +119,8 @@ def adaptive_he(shape, activation: str = "relu", layer_depth: int = 1,
     0.055
     """
     fan_in, _ = compute_fans(shape)
+    if isinstance(activation, str):  # the lab-wide rule: names are case-insensitive, spaces around ignored
+        activation = activation.strip().lower()
     check_choice(activation, tuple(ACTIVATIONS), name="activation")
     layer_depth = _check_int(layer_depth, name="layer_depth", minimum=1)
     slope = _check_real(negative_slope, name="negative_slope")

@@ -242,10 +242,12 @@ def plot_activation_comparison(results_by_activation, init_name: str = "He"):
 def plot_training_comparison(training_results, performance=None):
     """The 2x2 training figure of Part 7.
 
-    Panels: training cost (log), test accuracy, global gradient norm (log), and
-    final test accuracy with epochs to the common convergence target on a twin
-    axis. A method that never reached the target gets a hatched bar as tall as
-    the run, labelled "never".
+    Panels: training cost (linear: the costs of this task lie between 0 and
+    about 1, where a log scale adds nothing), test accuracy, global gradient
+    norm (log), and final test accuracy with epochs to the common convergence
+    target on a twin axis. A method that never reached the target gets no bar,
+    only a red "never" label at the base (a bar would read as a number of
+    epochs).
 
     Parameters
     ----------
@@ -275,7 +277,7 @@ def plot_training_comparison(training_results, performance=None):
         axes[0, 0].plot(h["train_costs"], **kw)
         axes[0, 1].plot(h["test_accuracies"], **kw)
         axes[1, 0].plot(h["gradient_norms"], alpha=0.7, **kw)
-    axes[0, 0].set(title="Training Cost Evolution", xlabel="Epoch", ylabel="Cost", yscale="log")
+    axes[0, 0].set(title="Training Cost Evolution", xlabel="Epoch", ylabel="Cost", ylim=(0, None))
     lowest = min(min(h["test_accuracies"]) for h in training_results.values())
     axes[0, 1].set(title="Test Accuracy Evolution", xlabel="Epoch", ylabel="Accuracy (%)",
                    ylim=(min(40.0, lowest - 5.0), 100.0))
@@ -298,13 +300,13 @@ def plot_training_comparison(training_results, performance=None):
     conv_label = f"Epochs to {target:.1f}%" if target is not None else "Epochs to target"
     for i, m in enumerate(methods):
         epoch = metrics[m]["convergence_epoch"]
-        never = epoch is None
-        height = n_epochs if never else epoch
-        twin.bar(x[i] + 0.2, height, 0.4, color="orange", alpha=0.4 if never else 0.8,
-                 hatch="//" if never else None, edgecolor="darkorange",
-                 label=(conv_label if i == 0 else None))
-        twin.text(x[i] + 0.2, height + 0.01 * n_epochs, "never" if never else f"{epoch}",
-                  ha="center", va="bottom", fontsize=10)
+        if epoch is None:  # no bar: a bar of any height would read as a number of epochs
+            twin.text(x[i] + 0.2, 0.02 * n_epochs, "never", ha="center", va="bottom", fontsize=11,
+                      color="red", fontweight="bold", rotation=90)
+            continue
+        twin.bar(x[i] + 0.2, epoch, 0.4, color="orange", alpha=0.8, edgecolor="darkorange",
+                 label=(conv_label if not twin.get_legend_handles_labels()[0] else None))
+        twin.text(x[i] + 0.2, epoch + 0.01 * n_epochs, f"{epoch}", ha="center", va="bottom", fontsize=10)
     ax.set_xlabel("Initialization Method")
     ax.set_ylabel("Final Test Accuracy (%)", color="blue")
     twin.set_ylabel(f"{conv_label} (common target)", color="darkorange")

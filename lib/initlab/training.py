@@ -35,7 +35,7 @@ from .activations import ACTIVATIONS, activate, activation_derivative
 from .initializers import INITIALIZERS, initialize
 
 __all__ = ["forward_propagation", "backward_propagation", "compute_cost", "initialize_parameters",
-           "InitializationTrainer", "COST_EPSILON"]
+           "InitializationTrainer", "COST_EPSILON", "train_over_seeds", "summarize_runs"]
 
 #: ``A_L`` is clipped to ``[COST_EPSILON, 1 - COST_EPSILON]`` before the logarithms.
 COST_EPSILON = 1e-12
@@ -389,7 +389,8 @@ class InitializationTrainer:
         return compute_cost(AL, Y)
 
     def train(self, X_train, y_train, X_test, y_test, init_method: str, epochs: int = 200,
-              learning_rate: float = 0.01, *, rng=None, verbose: bool = False) -> dict[str, list]:
+              learning_rate: float = 0.01, *, rng=None, verbose: bool = False,
+              init_options: dict | None = None) -> dict[str, list]:
         """Initialize with ``init_method`` and run ``epochs`` steps of full-batch gradient descent.
 
         Each epoch: forward pass on the training set, cost, gradients, one
@@ -412,6 +413,9 @@ class InitializationTrainer:
             equal histories.
         verbose : bool
             Print the costs and accuracies every 50 epochs.
+        init_options : dict, optional
+            Keyword options of the initializer, e.g. ``{'scale': 4.0}`` for
+            ``'variance_scaling'`` (twice He's variance).
 
         Returns
         -------
@@ -431,7 +435,7 @@ class InitializationTrainer:
         epochs = _check_int(epochs, name="epochs")
         learning_rate = check_positive(learning_rate, name="learning_rate")
         check_choice(init_method, tuple(INITIALIZERS), name="init_method")
-        self.initialize_parameters(init_method, rng=rng)
+        self.initialize_parameters(init_method, rng=rng, **(init_options or {}))
 
         history: dict[str, list] = {key: [] for key in (
             "train_costs", "test_costs", "train_accuracies", "test_accuracies",
@@ -466,3 +470,67 @@ class InitializationTrainer:
 
         self.training_history[init_method] = history
         return history
+
+
+# --------------------------------------------------------------------------- several seeds
+def train_over_seeds(layer_dims, methods, n_seeds: int, *, rng=None, n_samples: int = 2000,
+                     epochs: int = 200, learning_rate: float = 0.01, activation: str = "relu") -> dict[str, list]:
+    """Train one network per method on ``n_seeds`` independent draws of the data split and the weights.
+
+    Used by Parts 6 and 7 so that a comparison rests on several draws, not one.
+    For each seed, a new data split is drawn (:func:`initlab.datasets.make_training_data`
+    with ``n_samples`` samples), then every method trains from its own new weight draw.
+
+    Parameters
+    ----------
+    layer_dims : list of int
+    methods : list of str or dict
+        Initializer names of :data:`initlab.INITIALIZERS`, or ``{label: (name, options)}``
+        (e.g. ``{'too large': ('variance_scaling', {'scale': 4.0})}``).
+    n_seeds : int
+    rng : None, int or numpy.random.Generator
+        The one source of randomness (data splits and weights).
+    n_samples, epochs, learning_rate, activation
+        As in :func:`initlab.datasets.make_training_data` and :meth:`InitializationTrainer.train`.
+
+    Returns
+    -------
+    dict
+        ``{label: [history, ...]}``, one history per seed (see :meth:`InitializationTrainer.train`).
+
+    Examples
+    --------
+    >>> runs = train_over_seeds([20, 8, 1], ['he_normal'], 2, rng=0, n_samples=100, epochs=3)
+    >>> len(runs['he_normal']), len(runs['he_normal'][0]['test_accuracies'])
+    (2, 3)
+    """
+    from .datasets import make_training_data
+
+    n_seeds = _check_int(n_seeds, name="n_seeds")
+    if not isinstance(methods, dict):
+        methods = {name: (name, {}) for name in methods}
+    gen = check_random_state(rng)
+    runs: dict[str, list] = {label: [] for label in methods}
+    for _ in range(n_seeds):
+        X_train, X_test, y_train, y_test = make_training_data(
+            n_samples=n_samples, n_features=layer_dims[0], test_size=0.2, rng=gen)
+        for label, (name, options) in methods.items():
+            trainer = InitializationTrainer(layer_dims, activation=activation)
+            runs[label].append(trainer.train(X_train, y_train, X_test, y_test, name, epochs=epochs,
+                                             learning_rate=learning_rate, rng=gen, init_options=options))
+    return runs
+
+
+def summarize_runs(runs: dict, key: str = "test_accuracies") -> dict[str, tuple[float, float]]:
+    """Mean and sample standard deviation (``ddof=1``) of the final ``history[key]`` over the seeds.
+
+    Examples
+    --------
+    >>> summarize_runs({'a': [{'test_accuracies': [50.0, 80.0]}, {'test_accuracies': [60.0, 90.0]}]})
+    {'a': (85.0, 7.0710678118654755)}
+    """
+    out = {}
+    for label, histories in runs.items():
+        finals = np.array([float(h[key][-1]) for h in histories])
+        out[label] = (float(finals.mean()), float(finals.std(ddof=1)) if finals.size > 1 else 0.0)
+    return out

@@ -39,7 +39,9 @@ def check_close(actual, expected, name: str, *, rtol=1e-7, atol=1e-10, hints=Non
     """Assert ``actual`` equals ``expected`` (numbers or arrays) within tolerance.
 
     ``hints`` maps a description of a likely mistake to the value that mistake
-    would produce; the message names the first one that matches ``actual``.
+    would produce; the message names the one that matches ``actual``, or, when
+    several produce the same value on this input, all of them (a hint is a claim:
+    it is only made where the test can tell the mistake apart).
     """
     expected_arr = np.asarray(expected, dtype=np.float64)
     if isinstance(actual, np.ndarray):
@@ -55,10 +57,15 @@ def check_close(actual, expected, name: str, *, rtol=1e-7, atol=1e-10, hints=Non
     actual_arr = actual_arr.astype(np.float64)
     if np.allclose(actual_arr, expected_arr, rtol=rtol, atol=atol, equal_nan=True):
         return
+    matching = []
     for description, wrong in (hints or {}).items():
         wrong = np.asarray(wrong, dtype=np.float64)
         if wrong.shape == actual_arr.shape and np.allclose(actual_arr, wrong, rtol=1e-6, atol=atol):
-            raise AssertionError(f"{name} is not right: it looks like {description}.")
+            matching.append(description)
+    if len(matching) == 1:
+        raise AssertionError(f"{name} is not right: it looks like {matching[0]}.")
+    if matching:  # the test cannot tell these mistakes apart: name them all, claim none
+        raise AssertionError(f"{name} is not right: it looks like one of these mistakes: " + "; ".join(matching) + ".")
     if actual_arr.ndim == 0:
         raise AssertionError(f"{name} is {float(actual_arr):.6g}, expected {float(expected_arr):.6g}.")
     bad = ~np.isclose(actual_arr, expected_arr, rtol=rtol, atol=atol, equal_nan=True)

@@ -11,7 +11,15 @@ Design of the false-failure rate (the chance a correct answer fails), per check:
 * Kolmogorov-Smirnov test against the exact distribution at level 1e-6;
 * the largest magnitude of a uniform sample within a relative ``20/n`` of the
   bound: :math:`(1 - 20/n)^n < e^{-20} = 2\\times10^{-9}`;
-* the Haar test of orthogonal matrices: KS at level 1e-6;
+* the tails of a normal sample: the number of values beyond 2 and beyond 3
+  standard deviations, each an exact binomial test at level 1e-7 (a truncated
+  normal with the right std passes the std and KS checks about half the time,
+  the tail test never);
+* the Haar test of orthogonal matrices: four statistics of independent draws,
+  each a KS test at level 1e-6 (4e-6 for the four): two entries and the
+  projection on the all-ones directions against the exact Beta law of an entry
+  of a Haar matrix, and the fourth moment of the first column (or row) against
+  20,000 uniform random unit vectors (two-sample KS);
 * the largest magnitude of a normal truncated at :math:`\\pm 2\\sigma` within ``180/n`` standard
   deviations of :math:`2\\sigma`: the truncated density is at least 0.0566 per
   :math:`\\sigma` near each end, so this fails with probability below
@@ -33,10 +41,12 @@ from initlab import _guard
 from .core import check_array
 
 __all__ = ["check_normal_sampler", "check_uniform_sampler", "check_truncated_normal_sampler",
-           "check_orthogonal_sampler", "check_rng_handling", "KS_ALPHA", "Z_SIGMAS"]
+           "check_orthogonal_sampler", "check_rng_handling", "haar_statistics", "KS_ALPHA", "Z_SIGMAS",
+           "TAIL_ALPHA"]
 
 KS_ALPHA = 1e-6
 Z_SIGMAS = 6.0
+TAIL_ALPHA = 1e-7
 
 
 def _draw(sampler, shape, rng, forbidden, name):
@@ -60,10 +70,12 @@ def _ks_pvalue(sample, cdf) -> float:
 
 
 def _match_mistake(observed, mistakes, tolerance):
-    for description, value in (mistakes or {}).items():
-        if value > 0 and abs(observed - value) <= tolerance * value:
-            return description
-    return None
+    """The mistake whose value ``observed`` matches; all of them if several match (a hint is a claim)."""
+    matching = [description for description, value in (mistakes or {}).items()
+                if value > 0 and abs(observed - value) <= tolerance * value]
+    if len(matching) > 1:
+        return "one of these happens: " + "; ".join(matching)
+    return matching[0] if matching else None
 
 
 def check_normal_sampler(sampler, shape, std, *, seed, name, mistakes=None, forbidden=()):
@@ -95,7 +107,31 @@ def check_normal_sampler(sampler, shape, std, *, seed, name, mistakes=None, forb
         kurt = float(stats.kurtosis(W.ravel()))
         hint = " They look uniform: use a normal distribution here." if kurt < -0.9 else ""
         raise AssertionError(f"{name}: your weights have the right std but are not normally distributed.{hint}")
+    _check_normal_tails(W, std, name)
     return W
+
+
+def _check_normal_tails(W, std, name):
+    """Exact binomial tests of the counts beyond 2 and 3 std (level TAIL_ALPHA each)."""
+    from scipy import stats
+
+    x = np.abs(np.ravel(W))
+    n = x.size
+    for k in (2.0, 3.0):
+        p = float(2 * stats.norm.sf(k))
+        count = int(np.count_nonzero(x > k * std))
+        if stats.binomtest(count, n, p).pvalue < TAIL_ALPHA:
+            if count == 0:
+                raise AssertionError(
+                    f"{name}: none of your {n} weights lies beyond {k:g} standard deviations, where a "
+                    f"normal distribution puts about {n * p:.0f} of them: your distribution has no tails "
+                    f"(a truncated normal, for example). This initializer is a plain normal, as PyTorch's; "
+                    f"only variance_scaling(..., distribution='truncated_normal') truncates."
+                )
+            raise AssertionError(
+                f"{name}: {count} of your {n} weights lie beyond {k:g} standard deviations, where a normal "
+                f"distribution puts about {n * p:.0f}: the tails of your distribution are not normal."
+            )
 
 
 def check_uniform_sampler(sampler, shape, bound, *, seed, name, mistakes=None, forbidden=()):
@@ -214,12 +250,53 @@ def check_truncated_normal_sampler(sampler, shape, sigma, *, seed, name, mistake
     )
 
 
+def _small_like(shape):
+    """A small shape of the same kind as ``shape``: square, tall or wide, with as many dimensions."""
+    rows, cols = shape[0], math.prod(shape[1:])
+    r, c = (5, 5) if rows == cols else (6, 4) if rows > cols else (4, 6)
+    return (r, c) + (1,) * (len(shape) - 2)
+
+
+_UNIT_FOURTH_MOMENT = {}
+
+
+def _reference_fourth_moments(m: int) -> np.ndarray:
+    """sum(u**4) of 20,000 uniform random unit vectors of R^m (fixed seed; the null of the 4th test)."""
+    if m not in _UNIT_FOURTH_MOMENT:
+        g = np.random.default_rng(2014 + m).standard_normal((20_000, m))
+        u = g / np.linalg.norm(g, axis=1, keepdims=True)
+        _UNIT_FOURTH_MOMENT[m] = (u**4).sum(axis=1)
+    return _UNIT_FOURTH_MOMENT[m]
+
+
+def haar_statistics(matrices, gain=1.0) -> np.ndarray:
+    """Four statistics of each matrix (rows of the result) for the Haar test.
+
+    For ``M`` of shape ``(r, c)`` drawn from the Haar measure on the matrices
+    with orthonormal rows (``r <= c``) or columns (``r > c``), with
+    ``m = max(r, c)``: ``M[0, 0]``, ``M[-1, -1]`` and ``u^T M v`` (``u``, ``v``
+    the normalized all-ones vectors) are each distributed as an entry of a Haar
+    ``m x m`` matrix, ``(q + 1) / 2 ~ Beta((m-1)/2, (m-1)/2)``; the first column
+    (``r >= c``) or row (``r < c``), of length ``m``, is a uniform random unit
+    vector, whose fourth moment ``sum(u**4)`` is the fourth statistic.
+    """
+    out = []
+    for M in matrices:
+        M = np.asarray(M, dtype=np.float64).reshape(np.shape(M)[0], -1) / gain
+        r, c = M.shape
+        u, v = np.full(r, 1 / math.sqrt(r)), np.full(c, 1 / math.sqrt(c))
+        long = M[:, 0] if r >= c else M[0, :]
+        out.append((M[0, 0], M[-1, -1], u @ M @ v, float((long**4).sum())))
+    return np.array(out)
+
+
 def check_orthogonal_sampler(sampler, shape, gain=1.0, *, seed, name, forbidden=(), haar_draws=1000):
     """Assert ``sampler`` returns (semi-)orthogonal matrices times ``gain``, Haar-distributed.
 
     Orthonormal rows when ``n_out <= n_in`` (columns otherwise). The Haar test
-    uses that an entry q of a Haar n x n orthogonal matrix has
-    ``(q + 1) / 2 ~ Beta((n-1)/2, (n-1)/2)``.
+    draws ``haar_draws`` small matrices of the same kind as ``shape`` (square,
+    tall or wide, as many dimensions) and tests four statistics of the whole
+    distribution (:func:`haar_statistics`), each at level ``KS_ALPHA``.
     """
     from scipy import stats
 
@@ -242,21 +319,35 @@ def check_orthogonal_sampler(sampler, shape, gain=1.0, *, seed, name, forbidden=
             f"{name}: the {which} of your matrix are not orthonormal (W W^T should be gain^2 I "
             f"when n_out <= n_in, W^T W otherwise). Use the Q factor of a QR decomposition."
         )
-    n = 5
-    first = np.empty(haar_draws)
-    for i in range(haar_draws):
-        Q = check_array(_draw(sampler, (n, n), rng, forbidden, name), name, (n, n))
-        first[i] = Q[0, 0] / gain
-    if np.all(first < 0) or np.all(first > 0):
+    small = _small_like(shape)
+    m = max(small[0], math.prod(small[1:]))
+    draws = []
+    for _ in range(haar_draws):
+        draws.append(check_array(_draw(sampler, small, rng, forbidden, name), name, small))
+    T = haar_statistics(draws, gain)
+    kind = "square" if small[0] == m == math.prod(small[1:]) else "tall" if small[0] == m else "wide"
+    where = f"(tested on {haar_draws} draws of shape {small}, a {kind} one)"
+    if np.all(T[:, 0] < 0) or np.all(T[:, 0] > 0):
         raise AssertionError(
-            f"{name}: W[0, 0] has the same sign in every draw, so the matrices are not uniformly "
-            f"(Haar) distributed. Multiply the columns of Q by sign(diag(R)) (Mezzadri 2007)."
+            f"{name}: W[0, 0] has the same sign in every draw {where}, so the matrices are not "
+            f"uniformly (Haar) distributed. The Q factor of the QR decomposition of a standard normal "
+            f"matrix is Haar once its columns are multiplied by sign(diag(R)) (Mezzadri 2007); without "
+            f"that correction, or from a matrix with non-negative entries, one sign is favoured."
         )
-    if _ks_pvalue((first + 1) / 2, stats.beta((n - 1) / 2, (n - 1) / 2).cdf) < KS_ALPHA:
+    beta = stats.beta((m - 1) / 2, (m - 1) / 2)
+    if min(_ks_pvalue((T[:, k] + 1) / 2, beta.cdf) for k in range(3)) < KS_ALPHA:
         raise AssertionError(
-            f"{name}: your orthogonal matrices are not uniformly (Haar) distributed. Start from "
-            f"a Gaussian matrix, take Q from its QR decomposition and multiply Q's columns by "
-            f"sign(diag(R))."
+            f"{name}: your orthogonal matrices are orthonormal but not uniformly (Haar) distributed "
+            f"{where}: the law of their entries differs from a Haar matrix's. Start from a standard normal "
+            f"matrix, take Q from its QR decomposition and multiply Q's columns by sign(diag(R))."
+        )
+    if float(stats.ks_2samp(T[:, 3], _reference_fourth_moments(m)).pvalue) < KS_ALPHA:
+        raise AssertionError(
+            f"{name}: your orthogonal matrices are orthonormal but not uniformly (Haar) distributed "
+            f"{where}: their rows (or columns) are not uniformly distributed directions. Haar matrices "
+            f"come from the QR decomposition of a matrix with standard normal entries (another "
+            f"distribution of the entries, uniform for example, favours some directions), with Q's "
+            f"columns multiplied by sign(diag(R))."
         )
     return W
 
