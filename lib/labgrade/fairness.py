@@ -63,6 +63,25 @@ def _orth_uncorrected(shape, rng):
     return (q.T if rows < cols else q).reshape(shape)
 
 
+def _orth_qr_of(draw):
+    """QR with the sign correction, of a non-Gaussian matrix drawn by ``draw(gen, shape)``."""
+    def sampler(shape, rng):
+        gen = np.random.default_rng(rng)
+        rows, cols = shape[0], math.prod(shape[1:])
+        q, r = np.linalg.qr(draw(gen, (max(rows, cols), min(rows, cols))))
+        q = q * np.where(np.diag(r) < 0, -1.0, 1.0)
+        return (q.T if rows < cols else q).reshape(shape)
+    return sampler
+
+
+def _orth_svd_original(shape, rng):
+    """The original lab's initializer: u or v of an SVD, whichever has the shape (Haar only when wide)."""
+    gen = np.random.default_rng(rng)
+    flat = (shape[0], math.prod(shape[1:]))
+    u, _, v = np.linalg.svd(gen.standard_normal(flat), full_matrices=False)
+    return (u if u.shape == flat else v).reshape(shape)
+
+
 HE = math.sqrt(2 / FAN_IN)
 XAVIER = math.sqrt(2 / (FAN_IN + FAN_OUT))
 SIGMA = HE / TN
@@ -75,6 +94,12 @@ CHECKS = {
         {"fan_out instead of fan_in": _normal(math.sqrt(2 / FAN_OUT)),
          "variance used as std (Xavier)": _normal(XAVIER**2),
          "uniform with the right std": _uniform(math.sqrt(3) * HE)},
+    ),
+    "normal tails (He normal)": (
+        lambda s, seed: labcheck.check_normal_sampler(s, SHAPE, HE, seed=seed, name="he_normal"),
+        lambda shape, rng: WI.he_normal(shape, rng=rng),
+        {"truncated at 2 std, std corrected (Keras)": _truncated(SIGMA),
+         "truncated at 3 std": _truncated(HE / 0.9865783925581086, cut_sigmas=3.0)},
     ),
     "uniform (He uniform)": (
         lambda s, seed: labcheck.check_uniform_sampler(s, SHAPE, math.sqrt(3) * HE, seed=seed, name="he_uniform"),
@@ -93,7 +118,22 @@ CHECKS = {
     "orthogonal (Haar)": (
         lambda s, seed: labcheck.check_orthogonal_sampler(s, (30, 50), seed=seed, name="orthogonal"),
         lambda shape, rng: WI.orthogonal(shape, rng=rng),
-        {"QR without sign(diag(R))": _orth_uncorrected},
+        {"QR without sign(diag(R))": _orth_uncorrected,
+         "QR of a U(-1, 1) matrix": _orth_qr_of(lambda g, sh: g.uniform(-1, 1, sh)),
+         "QR of a U(0, 1) matrix": _orth_qr_of(lambda g, sh: g.random(sh))},
+    ),
+    "orthogonal (Haar), square": (
+        lambda s, seed: labcheck.check_orthogonal_sampler(s, (40, 40), seed=seed, name="orthogonal"),
+        lambda shape, rng: WI.orthogonal(shape, rng=rng),
+        {"the original lab's SVD (u or v)": _orth_svd_original,
+         "QR of a U(-1, 1) matrix": _orth_qr_of(lambda g, sh: g.uniform(-1, 1, sh))},
+    ),
+    "orthogonal (Haar), tall": (
+        lambda s, seed: labcheck.check_orthogonal_sampler(s, (50, 30), seed=seed, name="orthogonal"),
+        lambda shape, rng: WI.orthogonal(shape, rng=rng),
+        {"the original lab's SVD (u or v)": _orth_svd_original,
+         "QR without sign(diag(R))": _orth_uncorrected,
+         "QR of a U(-1, 1) matrix": _orth_qr_of(lambda g, sh: g.uniform(-1, 1, sh))},
     ),
 }
 
