@@ -10,7 +10,7 @@ render (:func:`render_guide`, :func:`render_decision_tree`,
 Differences from the lab, on purpose:
 
 * Xavier/Glorot's variance is :math:`2/(\text{fan\_in} + \text{fan\_out})`
-  (Glorot & Bengio 2010, Eq. 16). The lab writes "1/n_in or 2/(n_in + n_out)";
+  (Glorot & Bengio 2010, Eq. 12; Eq. 16 is its uniform form). The lab writes "1/n_in or 2/(n_in + n_out)";
   :math:`1/\text{fan\_in}` is LeCun's rule;
 * the lab recommends LeCun uniform, LSUV and Fixup without implementing them.
   initlab now has :func:`~initlab.initializers.lecun_uniform` and
@@ -70,7 +70,7 @@ BEST_PRACTICES = {
             "Use Xavier/Glorot initialization (Xavier Normal or Xavier Uniform); for tanh, "
             "PyTorch also multiplies by the gain 5/3.",
             r"Variance: $\operatorname{Var}(W) = 2/(n_\text{in} + n_\text{out})$ "
-            r"(Glorot & Bengio 2010, Eq. 16), a compromise between keeping the forward "
+            r"(Glorot & Bengio 2010, Eq. 12), a compromise between keeping the forward "
             r"variance ($1/n_\text{in}$, LeCun's rule) and the backward one ($1/n_\text{out}$).",
             "Why: both activations are symmetric and close to linear around 0.",
         ],

@@ -116,7 +116,7 @@ def random_large(shape, scale: float = 1.0, *, rng=None) -> np.ndarray:
 
 @reference("xavier_normal")
 def xavier_normal(shape, gain: float = 1.0, *, rng=None) -> np.ndarray:
-    r"""Xavier/Glorot normal (Glorot & Bengio 2010, Eq. 16, normal form).
+    r"""Xavier/Glorot normal (Glorot & Bengio 2010, Eq. 12; normal form).
 
     .. math::
         W \sim \mathcal{N}(0, \sigma^2), \qquad
@@ -141,7 +141,7 @@ def xavier_normal(shape, gain: float = 1.0, *, rng=None) -> np.ndarray:
 
 @reference("xavier_uniform")
 def xavier_uniform(shape, gain: float = 1.0, *, rng=None) -> np.ndarray:
-    r"""Xavier/Glorot uniform (Glorot & Bengio 2010, Eq. 16).
+    r"""Xavier/Glorot uniform (Glorot & Bengio 2010, Eq. 16; the variance rule is their Eq. 12).
 
     .. math::
         W \sim \mathcal{U}(-a, a), \qquad
