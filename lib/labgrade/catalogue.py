@@ -16,6 +16,7 @@ import argparse
 import copy
 import os
 import sys
+import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from pathlib import Path
 import nbformat
 
 from . import ASSIGNMENT, course_root
-from .variants import apply_variant
+from .variants import apply_variant, find_cell
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,26 @@ class Answer:
     code: str | None = None        # replacement of the solution region
     subs: tuple = ()               # or substitutions in it
     why: str = ""                  # what the variant is, in words
+    helper: str = ""               # a code cell the student added right after the solution cell
+    imports: str = ""              # lines the student added to the notebook's first code cell
+
+
+def apply_answer(nb: nbformat.NotebookNode, answer: Answer) -> nbformat.NotebookNode:
+    """``nb`` (a source notebook, markers in place) with ``answer`` applied, in place."""
+    apply_variant(nb, answer.grade_id, code=answer.code, subs=answer.subs)
+    return nb
+
+
+def apply_cells(nb: nbformat.NotebookNode, answer: Answer) -> nbformat.NotebookNode:
+    """The answer's added helper cell and import-cell lines (any notebook: source or student's)."""
+    if answer.helper:
+        cell = find_cell(nb, answer.grade_id)
+        at = nb.cells.index(cell) + 1
+        nb.cells.insert(at, nbformat.v4.new_code_cell(textwrap.dedent(answer.helper).strip("\n")))
+    if answer.imports:
+        first = next(c for c in nb.cells if c.cell_type == "code")
+        first.source = first.source.rstrip("\n") + "\n" + textwrap.dedent(answer.imports).strip("\n") + "\n"
+    return nb
 
 
 @dataclass
@@ -74,7 +95,8 @@ def run_answer(answer: Answer, base: nbformat.NotebookNode | None = None) -> Out
 
     nb = copy.deepcopy(base) if base is not None else nbformat.read(source_path(answer.notebook), 4)
     try:
-        apply_variant(nb, answer.grade_id, code=answer.code, subs=answer.subs)
+        apply_answer(nb, answer)
+        apply_cells(nb, answer)
     except ValueError as exc:
         return Outcome(answer, error=str(exc))
     os.environ["NBGRADER_EXECUTION"] = "autograde"
@@ -95,6 +117,60 @@ def run_catalogue(answers, jobs: int | None = None) -> list[Outcome]:
             bases[a.notebook] = nbformat.read(source_path(a.notebook), 4)
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
         return list(pool.map(lambda a: run_answer(a, bases[a.notebook]), answers))
+
+
+def pack(answers) -> list[list[Answer]]:
+    """Answers grouped into as few submissions as possible, each changing a solution at most once."""
+    students: list[list[Answer]] = []
+    for a in answers:
+        for group in students:
+            if all((b.notebook, b.grade_id) != (a.notebook, a.grade_id) for b in group):
+                group.append(a)
+                break
+        else:
+            students.append([a])
+    return students
+
+
+def build_submissions(answers, release_dir: Path, source_dir: Path, out_dir: Path, *,
+                      prefix: str = "c", timestamp: str = "2026-12-01 12:00:00.000000 UTC") -> dict:
+    """Write ``out_dir/<student>/<assignment>/*.ipynb``: one submission per group of :func:`pack`,
+    each notebook the release with the source's solutions and the group's answers in it (only the
+    notebooks the group changes). Returns student id -> its answers, and under the key None the
+    answers that no longer apply to the notebooks (with the reason)."""
+    from .sample import complete_notebook
+
+    made = {}
+    usable, broken = [], []
+    sources = {}
+    for a in answers:
+        if a.notebook not in sources:
+            sources[a.notebook] = next(Path(source_dir).glob(f"{a.notebook}_*.ipynb"))
+        try:
+            apply_answer(nbformat.read(sources[a.notebook], as_version=4), a)
+            usable.append(a)
+        except ValueError as exc:
+            broken.append(f"{a.id}: {exc}")
+    if broken:
+        made[None] = broken
+    for k, group in enumerate(pack(usable), 1):
+        sid = f"{prefix}{k:02d}"
+        dest = Path(out_dir) / sid / ASSIGNMENT
+        dest.mkdir(parents=True, exist_ok=True)
+        for nbp in sorted({a.notebook for a in group}):
+            src_path = next(Path(source_dir).glob(f"{nbp}_*.ipynb"))
+            src = nbformat.read(src_path, as_version=4)
+            mine = [a for a in group if a.notebook == nbp]
+            for a in mine:
+                apply_answer(src, a)
+            rel = nbformat.read(Path(release_dir) / src_path.name, as_version=4)
+            nb = complete_notebook(rel, src, src_path.stem)
+            for a in mine:
+                apply_cells(nb, a)
+            nbformat.write(nb, dest / src_path.name)
+        (dest / "timestamp.txt").write_text(timestamp + "\n")
+        made[sid] = group
+    return made
 
 
 def report(outcomes) -> str:

@@ -1,11 +1,15 @@
 """Plain-data codec between the judge (grading kernel) and the sandboxed worker.
 
 No pickle: a message is JSON, framed by an 8-byte length. Only these values cross:
-``None``, ``bool``, ``int``, ``float``, ``str``, ``list``, ``tuple``, ``dict`` of them,
-plain ``numpy.ndarray`` (numeric or bool dtype, sent as dtype + shape + bytes), numpy
-scalars, and ``numpy.random.Generator`` over PCG64 (sent as its bit generator's state).
-Types are checked exactly (``type(x) is ...``): a subclass of ``ndarray``, ``float``
-or ``dict``, or any other object, is refused with :class:`CodecError`. Decoding
+``None``, ``bool``, ``int``, ``float``, ``complex``, ``str``, ``bytes``, ``range``,
+``list``, ``tuple``, ``dict``, ``set``, ``frozenset`` of them, plain ``numpy.ndarray``
+(numeric, bool or fixed-width string dtype, sent as dtype + shape + bytes + whether it is
+writeable), numpy scalars, and ``numpy.random.Generator`` over PCG64 (sent as its bit
+generator's state). Types are checked exactly (``type(x) is ...``) by :func:`encode`:
+a subclass of ``ndarray``, ``float`` or ``dict``, or any other object, is refused with
+:class:`CodecError`. The worker first converts what it can to those exact types with
+:func:`to_plain` (an ``OrderedDict`` is sent as a dict, a namedtuple as a tuple, an
+``ndarray`` subclass as its plain array, a ``float`` subclass as a float); decoding
 builds fresh objects of the exact types listed, so what the worker sends can never
 be an object whose comparisons it defines.
 """
@@ -20,12 +24,16 @@ import numpy as np
 
 MAX_MESSAGE = 512 * 2**20       # bytes of one message
 MAX_DEPTH = 64
-_PLAIN = (type(None), bool, int, float, str)
-_KINDS = "biufc"
+_PLAIN = (type(None), bool, int, float, complex, str, bytes)
+_KINDS = "biufcUS"
 
 
 class CodecError(TypeError):
     """A value that is not plain data."""
+
+
+#: Stands for a Generator sent without its state (its state travels apart, see ``gens``).
+GENERATOR_PLACEHOLDER = object()
 
 
 def _check_dtype(dt: np.dtype) -> np.dtype:
@@ -35,32 +43,43 @@ def _check_dtype(dt: np.dtype) -> np.dtype:
 
 
 def encode(obj, *, gens: list | None = None, refs: dict | None = None, modules: bool = False,
-           bufs: list | None = None, _depth: int = 0):
+           bufs: list | None = None, stateless: bool = False, _depth: int = 0):
     """``obj`` as a JSON-able structure. ``gens`` collects the Generators sent (their
     states come back after a call); ``refs`` maps id() of proxies to their worker name;
-    ``modules`` allows modules (sent by name, judge to worker only)."""
+    ``modules`` allows modules (sent by name, judge to worker only); ``stateless`` sends a
+    Generator as a placeholder without its state (what a call did to its arguments)."""
     if _depth > MAX_DEPTH:
         raise CodecError("data nested too deeply")
     t = type(obj)
     if t in _PLAIN:
         return obj
-    kw = dict(gens=gens, refs=refs, modules=modules, bufs=bufs, _depth=_depth + 1)
+    kw = dict(gens=gens, refs=refs, modules=modules, bufs=bufs, stateless=stateless, _depth=_depth + 1)
     if t is list:
         return [encode(x, **kw) for x in obj]
     if t is tuple:
         return {"$t": "tuple", "v": [encode(x, **kw) for x in obj]}
     if t is dict:
         return {"$t": "dict", "k": [encode(k, **kw) for k in obj], "v": [encode(v, **kw) for v in obj.values()]}
+    if t is set or t is frozenset:
+        return {"$t": t.__name__, "v": [encode(x, **kw) for x in obj]}
+    if t is range:
+        return {"$t": "range", "v": [obj.start, obj.stop, obj.step]}
     if t is np.ndarray:
         _check_dtype(obj.dtype)
         data = np.ascontiguousarray(obj).tobytes()
+        head = {"$t": "nd", "d": obj.dtype.str, "s": list(obj.shape)}
+        if not obj.flags.writeable:
+            head["w"] = 0
         if bufs is not None:        # sent after the JSON header, as raw bytes
             bufs.append(data)
-            return {"$t": "nd", "d": obj.dtype.str, "s": list(obj.shape), "i": len(bufs) - 1}
-        return {"$t": "nd", "d": obj.dtype.str, "s": list(obj.shape), "b": base64.b64encode(data).decode()}
+            return {**head, "i": len(bufs) - 1}
+        return {**head, "b": base64.b64encode(data).decode()}
     if isinstance(obj, np.generic) and t is obj.dtype.type:
         _check_dtype(obj.dtype)
         return {"$t": "ns", "d": obj.dtype.str, "b": base64.b64encode(obj.tobytes()).decode()}
+    if t is np.random.Generator and gens is not None and stateless:
+        gens.append(obj)
+        return {"$t": "gen", "i": len(gens) - 1}
     if t is np.random.Generator and gens is not None and type(obj.bit_generator) is np.random.PCG64:
         gens.append(obj)
         return {"$t": "gen", "i": len(gens) - 1, "state": encode(obj.bit_generator.state, **kw)}
@@ -70,6 +89,63 @@ def encode(obj, *, gens: list | None = None, refs: dict | None = None, modules: 
         return {"$t": "mod", "n": obj.__name__}
     raise CodecError(f"a {t.__module__}.{t.__qualname__} is not plain data (numbers, strings, lists, tuples, "
                      f"dicts and numpy arrays only)")
+
+
+def to_plain(obj, *, keep=None, _depth: int = 0):
+    """``obj`` converted to the exact types :func:`encode` sends (worker side), or :class:`CodecError`.
+
+    A ``Mapping`` becomes a ``dict``, a tuple subclass (a namedtuple) a ``tuple``, a ``set``
+    subclass a ``set``, any other ``Sequence`` (a list subclass, a ``deque``, a ``UserList``)
+    a ``list``, an ``ndarray`` subclass (``np.matrix``, a masked array) its plain array, a
+    subclass of ``int``/``float``/``str``/``bytes`` (an ``IntEnum``) the builtin value, a
+    0-d numpy scalar of a subclassed type its plain numpy scalar. Containers are converted
+    element by element. ``keep(x)`` true passes ``x`` through unchanged (Generators, proxies).
+    Everything else (an object with its own ``__eq__``, a generator, a function) is refused.
+    """
+    import collections.abc as abc
+
+    if _depth > MAX_DEPTH:
+        raise CodecError("data nested too deeply")
+    t = type(obj)
+    if t in _PLAIN or t is range:
+        return obj
+    if keep is not None and keep(obj):
+        return obj
+    kw = dict(keep=keep, _depth=_depth + 1)
+    if isinstance(obj, np.generic):
+        return obj if t is obj.dtype.type else np.asarray(obj).view(np.ndarray)[()]
+    if isinstance(obj, np.ndarray):
+        arr = obj if t is np.ndarray else np.asarray(obj).view(np.ndarray)
+        if arr.dtype.hasobject:
+            try:
+                arr = np.array([to_plain(x, **kw) for x in arr.ravel()]).reshape(arr.shape)
+            except Exception:
+                raise CodecError("an array of Python objects is not plain data") from None
+        _check_dtype(arr.dtype)
+        return arr
+    for base in (bool, int, float, complex, str, bytes):
+        if isinstance(obj, base):
+            if base is str:
+                return str.__str__(obj)
+            if base is bytes:
+                return bytes(memoryview(obj))
+            return {int: int.__int__, float: float.__float__, complex: complex.__complex__}.get(base, bool)(obj)
+    if t is list:
+        return [to_plain(x, **kw) for x in obj]
+    if t is dict or isinstance(obj, abc.Mapping):
+        return {to_plain(k, **kw): to_plain(v, **kw) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return tuple(to_plain(x, **kw) for x in tuple.__iter__(obj))
+    if isinstance(obj, frozenset):
+        return frozenset(to_plain(x, **kw) for x in obj)
+    if isinstance(obj, abc.Set):
+        return {to_plain(x, **kw) for x in obj}
+    if isinstance(obj, range):
+        return obj
+    if isinstance(obj, (abc.Sequence, abc.MutableSequence)):
+        return [to_plain(x, **kw) for x in obj]
+    raise CodecError(f"a {t.__module__}.{t.__qualname__} is not plain data (numbers, strings, lists, tuples, "
+                     f"dicts, sets and numpy arrays only)")
 
 
 def decode(data, *, gens: list | None = None, resolve=None, modules: bool = False, bufs: list | None = None,
@@ -91,6 +167,17 @@ def decode(data, *, gens: list | None = None, resolve=None, modules: bool = Fals
     tag = data.get("$t")
     if tag == "tuple":
         return tuple(decode(x, **kw) for x in _list(data["v"]))
+    if tag in ("set", "frozenset"):
+        items = [decode(x, **kw) for x in _list(data["v"])]
+        try:
+            return set(items) if tag == "set" else frozenset(items)
+        except TypeError:
+            raise CodecError(f"unhashable element in a {tag}") from None
+    if tag == "range":
+        a, b, c = (_int(x) for x in _list(data["v"]))
+        if c == 0:
+            raise CodecError("malformed range")
+        return range(a, b, c)
     if tag == "dict":
         keys, values = _list(data["k"]), _list(data["v"])
         if len(keys) != len(values):
@@ -98,7 +185,7 @@ def decode(data, *, gens: list | None = None, resolve=None, modules: bool = Fals
         out = {}
         for k, v in zip(keys, values, strict=True):
             k = decode(k, **kw)
-            if type(k) not in (type(None), bool, int, float, str, tuple) and not isinstance(k, np.generic):
+            if type(k) not in (*_PLAIN, tuple, frozenset, range) and not isinstance(k, np.generic):
                 raise CodecError(f"dict key of type {type(k).__name__}")
             out[k] = decode(v, **kw)
         return out
@@ -114,13 +201,18 @@ def decode(data, *, gens: list | None = None, resolve=None, modules: bool = Fals
             raw = base64.b64decode(_str(data["b"]), validate=True)
         if any(n < 0 for n in shape) or int(np.prod(shape, dtype=np.int64)) * dt.itemsize != len(raw):
             raise CodecError("array bytes do not match dtype and shape")
-        return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+        arr = np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+        if data.get("w", 1) == 0:
+            arr.flags.writeable = False
+        return arr
     if tag == "ns":
         dt = _check_dtype(np.dtype(_str(data["d"])))
         raw = base64.b64decode(_str(data["b"]), validate=True)
         if len(raw) != dt.itemsize:
             raise CodecError("scalar bytes do not match dtype")
         return np.frombuffer(raw, dtype=dt)[0]
+    if tag == "gen" and "state" not in data:
+        return GENERATOR_PLACEHOLDER
     if tag == "gen" and gens is not None:
         g = np.random.Generator(np.random.PCG64())
         g.bit_generator.state = decode(data["state"], **kw)

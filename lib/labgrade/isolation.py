@@ -20,6 +20,7 @@ which labgrade sets from ``course.toml`` ``[grading] isolation`` (``"judge"`` by
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import os
@@ -53,7 +54,7 @@ def configure(c) -> None:
     c.Autograde.sanitize_preprocessors = [JudgeNotebook, *sanitize]
     # after nbconvert's ClearMetadataPreprocessor (which would drop metadata.labgrade)
     i = max(k for k, p in enumerate(auto) if p.__name__ in ("Execute", "ClearMetadataPreprocessor"))
-    c.Autograde.autograde_preprocessors = [*auto[: i + 1], FinishJudge, *auto[i + 1:]]
+    c.Autograde.autograde_preprocessors = [ArmJudge, *auto[: i + 1], FinishJudge, *auto[i + 1:]]
     c.Execute.extra_arguments = ["--IPKernelApp.extensions=labgrade.judge"]
 
 
@@ -113,44 +114,171 @@ def tamper_flags(student_nb, source_nb) -> list[str]:
     return flags
 
 
+def _key(cell) -> str | None:
+    return _nbmeta(cell).get("grade_id") or cell.get("id")
+
+
 def judge_notebook(student_nb, source_nb):
-    """The notebook the judge runs: the source's cells, the student's solutions through ``%%student``."""
+    """The notebook the judge runs and the plan of what its worker runs.
+
+    Every cell of the source appears once, in the source's order, marked (``metadata.labgrade``)
+    for :class:`ArmJudge`: ``student`` for a solution (the student's code as the body; proxies for
+    the names the source solution defines), ``test`` for a test cell (the source's, hidden tests
+    included), ``mirror`` for any other code cell (the source's as the body; the student's version,
+    or nothing if they deleted it, in the returned plan). Cells the student added come right after
+    the cell they follow in the student's notebook, as ``student`` cells with no names.
+    Returns ``(notebook, plan, sources)``: plan maps a mirror key to the student's code, sources a
+    solution's grade_id to the student's code (put back by :class:`FinishJudge`).
+    """
     out = copy.deepcopy(source_nb)
-    source_ids = {c.get("id") for c in source_nb.cells}
-    sol: dict[str, object] = {}
-    before: dict[str, list[str]] = {}
-    pending: list[str] = []
+    keys = {_key(c) for c in source_nb.cells}
+    matched: dict[str, object] = {}
+    added: dict[str | None, list] = {}
+    anchor = None
     for cell in student_nb.cells:
-        meta = _nbmeta(cell)
-        gid = meta.get("grade_id")
-        if gid and meta.get("solution"):
-            if gid not in sol:
-                sol[gid] = cell
-                before[gid], pending = pending, []
-        elif cell.cell_type == "code" and not gid and cell.get("id") not in source_ids and cell.source.strip():
-            pending.append(cell.source)
+        k = _key(cell)
+        if k in keys and k not in matched:
+            matched[k] = cell
+            anchor = k
+        elif cell.cell_type in ("code", "markdown") and cell.source.strip():
+            added.setdefault(anchor, []).append(cell)
+    plan: dict[str, str] = {}
+    sources: dict[str, str] = {}
     cells = []
+    n_added = 0
+
+    def emit_added(after):
+        nonlocal n_added
+        for extra in added.get(after, []):
+            n_added += 1
+            if extra.cell_type == "markdown":
+                cells.append(nbformat.v4.new_markdown_cell(extra.source, id=f"lg-added-{n_added}"))
+                continue
+            new = nbformat.v4.new_code_cell(extra.source, id=f"lg-added-{n_added}")
+            new.metadata["labgrade"] = {"kind": "student", "key": f"added-{n_added}", "names": []}
+            cells.append(new)
+
+    emit_added(None)
     for cell in out.cells:
         meta = _nbmeta(cell)
-        gid = meta.get("grade_id")
-        if not (gid and meta.get("solution")):
-            cells.append(cell)
-            continue
-        sub = sol.get(gid)
+        k = _key(cell)
+        sub = matched.get(k)
         if cell.cell_type == "markdown":
-            if sub is not None and sub.cell_type == "markdown":
+            if meta.get("solution") and sub is not None and sub.cell_type == "markdown":
                 cell.source = sub.source
-            cells.append(cell)
-            continue
-        for k, extra in enumerate(before.get(gid, [])):
-            cells.append(nbformat.v4.new_code_cell("%%student\n" + extra, id=f"{cell.get('id', gid)}-x{k}"))
-        code = sub.source if sub is not None and sub.cell_type == "code" else "raise NotImplementedError()"
-        names = _defined_names(cell.source)
-        _STATE["sources"][gid] = code
-        cell.source = f"%%student {' '.join(names)}\n{code}"
+        elif meta.get("solution"):
+            code = sub.source if sub is not None and sub.cell_type == "code" else "raise NotImplementedError()"
+            sources[meta.get("grade_id")] = code
+            cell.metadata["labgrade"] = {"kind": "student", "key": meta.get("grade_id"),
+                                         "names": _defined_names(cell.source)}
+            cell.source = code
+        elif meta.get("grade"):
+            cell.metadata["labgrade"] = {"kind": "test", "key": meta.get("grade_id"), "names": []}
+        elif cell.cell_type == "code":
+            mkey = f"m{len(plan)}"
+            plan[mkey] = sub.source if sub is not None and sub.cell_type == "code" else ""
+            cell.metadata["labgrade"] = {"kind": "mirror", "key": mkey, "names": []}
         cells.append(cell)
+        emit_added(k)
     out.cells = cells
-    return out
+    return out, plan, sources
+
+
+# --- what the submitted source does, read by the judge (the worker cannot hide it) ----------------------
+
+_GUARD_NAMES = {"__wrapped__", "_guard", "__initlab_reference__", "_forbidden", "_calls", "forbid"}
+_DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__", "globals", "vars", "locals", "breakpoint"}
+_DYNAMIC_MODULES = {"importlib", "inspect", "ctypes", "gc", "builtins", "dis", "marshal", "types", "pickle"}
+
+
+def _uses_initlab(tree) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "initlab":
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(m.split(".")[0] == "initlab" for m in mods):
+                return True
+    return False
+
+
+def source_flags(code: str, graded: set[str], where: str) -> list[str]:
+    """What a student's cell does that the instructor should look at: reaching initlab's reference of
+    a function this notebook grades, its guard, or dynamic code (exec/eval, getattr by a computed
+    name, importlib, inspect, ...). Read from the source, in the judge: a flag, never points."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    found: list[str] = []
+
+    def add(text):
+        if text not in found:
+            found.append(text)
+
+    initlab_used = _uses_initlab(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "initlab":
+            for a in node.names:
+                if a.name in graded or a.name == "*":
+                    add(f"reference: {where} imports initlab's {a.name} (the function it must write)")
+                if a.name in _GUARD_NAMES:
+                    add(f"reference: {where} imports initlab's guard ({a.name})")
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for m in mods:
+                if m.split(".")[0] in _DYNAMIC_MODULES:
+                    add(f"dynamic: {where} imports {m.split('.')[0]}")
+                if m.startswith("initlab._guard"):
+                    add(f"reference: {where} imports initlab's guard")
+        elif isinstance(node, ast.Attribute):
+            if node.attr in graded and initlab_used:
+                add(f"reference: {where} reaches initlab's {node.attr} (the function it must write)")
+            if node.attr in _GUARD_NAMES or node.attr in ("__globals__", "__code__", "__closure__"):
+                add(f"reference: {where} uses {node.attr}")
+            if node.attr == "modules" and isinstance(node.value, ast.Name) and node.value.id == "sys":
+                add(f"dynamic: {where} uses sys.modules")
+        elif isinstance(node, ast.Name) and node.id in _GUARD_NAMES - {"forbid"}:
+            add(f"reference: {where} uses {node.id}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            fn = node.func.id
+            if fn in _DYNAMIC_CALLS:
+                add(f"dynamic: {where} calls {fn}()")
+            if fn in ("getattr", "setattr", "delattr", "hasattr") and len(node.args) >= 2:
+                name = node.args[1]
+                if not isinstance(name, ast.Constant):
+                    add(f"dynamic: {where} calls {fn}() with a computed name")
+                elif name.value in graded or name.value in _GUARD_NAMES:
+                    add(f"reference: {where} calls {fn}(..., {name.value!r})")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and initlab_used \
+                and node.value in graded:
+            add(f"reference: {where} names {node.value!r} next to initlab (e.g. initlab.initialize)")
+    return found
+
+
+def submission_source_flags(student_nb, source_nb) -> list[str]:
+    """:func:`source_flags` over every code cell of the student's that runs in the worker."""
+    graded: set[str] = set()
+    for cell in source_nb.cells:
+        meta = _nbmeta(cell)
+        if meta.get("solution") and cell.cell_type == "code":
+            graded.update(_defined_names(cell.source))
+    source_by_key = {_key(c): c for c in source_nb.cells}
+    flags: list[str] = []
+    for i, cell in enumerate(student_nb.cells):
+        if cell.cell_type != "code":
+            continue
+        src = source_by_key.get(_key(cell))
+        meta = _nbmeta(cell)
+        if src is not None and meta.get("grade") and not meta.get("solution"):
+            continue                      # a test cell: the source's runs (tamper flags say if edited)
+        if src is not None and not meta.get("solution") and src.source == cell.source:
+            continue                      # an instructor's cell, unchanged
+        where = f"cell {meta.get('grade_id') or i + 1}"
+        for f in source_flags(cell.source, graded, where):
+            if f not in flags:
+                flags.append(f)
+    return flags
 
 
 class JudgeNotebook(Preprocessor):
@@ -167,9 +295,9 @@ class JudgeNotebook(Preprocessor):
         if not source_dir.is_absolute():
             source_dir = root / source_dir
         source_nb = nbformat.read(source_dir / assignment / f"{name}.ipynb", as_version=4)
-        flags = tamper_flags(nb, source_nb)
-        _STATE["sources"] = {}
-        new = judge_notebook(nb, source_nb)
+        flags = tamper_flags(nb, source_nb) + submission_source_flags(nb, source_nb)
+        new, plan, sources = judge_notebook(nb, source_nb)
+        _STATE["sources"] = sources
         new.metadata = nb.metadata
         # the flags file outlives a notebook whose kernel dies (no FinishJudge then): labgrade's
         # runner names a folder of its own for it, read by flags_of
@@ -177,13 +305,19 @@ class JudgeNotebook(Preprocessor):
         if flags_dir:
             Path(flags_dir).mkdir(parents=True, exist_ok=True)
             path = str(Path(flags_dir) / f"{name}.jsonl")
+            plan_path = str(Path(flags_dir) / f"{name}.plan.json")
         else:
             fd, path = tempfile.mkstemp(prefix=f"labgrade-flags-{name}-", suffix=".jsonl")
+            os.close(fd)
+            fd, plan_path = tempfile.mkstemp(prefix=f"labgrade-plan-{name}-", suffix=".json")
             os.close(fd)
         with open(path, "w") as fh:
             for text in flags:
                 fh.write(json.dumps({"kind": "", "text": text}) + "\n")
+        Path(plan_path).write_text(json.dumps(plan))
+        _STATE["plan"] = plan_path
         os.environ[judge.FLAGS_ENV] = path
+        os.environ[judge.PLAN_ENV] = plan_path
         timeout = self.config.get("Execute", {}).get("timeout")
         if timeout:
             # a little under nbgrader's cell timeout: the judge stops the worker first and says so
@@ -196,6 +330,21 @@ class JudgeNotebook(Preprocessor):
         return new, resources
 
 
+class ArmJudge(Preprocessor):
+    """Right before Execute (after nbgrader's OverwriteCells put the locked cells back): the
+    ``%%lg`` line on every cell JudgeNotebook marked."""
+
+    enabled = True
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            lg = cell.get("metadata", {}).get("labgrade")
+            if cell.cell_type == "code" and isinstance(lg, dict) and lg.get("kind"):
+                names = " ".join(lg.get("names") or [])
+                cell.source = f"%%lg {lg['kind']} {lg['key']} {names}".rstrip() + "\n" + cell.source
+        return nb, resources
+
+
 class FinishJudge(Preprocessor):
     """After Execute: the student's source back in place, the judge's flags into the metadata."""
 
@@ -204,35 +353,55 @@ class FinishJudge(Preprocessor):
     def preprocess(self, nb, resources):
         sources = _STATE.pop("sources", {})
         for cell in nb.cells:
+            if cell.cell_type == "code" and cell.source.startswith("%%lg "):
+                cell.source = cell.source.split("\n", 1)[1] if "\n" in cell.source else ""
             meta = _nbmeta(cell)
             if meta.get("solution") and meta.get("grade_id") in sources and cell.cell_type == "code":
                 cell.source = sources[meta["grade_id"]]
+            cell.get("metadata", {}).pop("labgrade", None)
         path = os.environ.pop(judge.FLAGS_ENV, None)
-        flags = read_flag_file(Path(path)) if path else []
+        judge_flags, worker_flags = read_flag_file(Path(path), split=True) if path else ([], [])
         if path:
             Path(path).unlink(missing_ok=True)
-        nb.metadata["labgrade"] = {"isolation": "judge", "flags": flags[:30]}
+        plan = _STATE.pop("plan", None) or os.environ.pop(judge.PLAN_ENV, None)
+        os.environ.pop(judge.PLAN_ENV, None)
+        if plan:
+            Path(plan).unlink(missing_ok=True)
+        nb.metadata["labgrade"] = {"isolation": "judge", "flags": judge_flags, "worker_flags": worker_flags}
         return nb, resources
 
 
-def read_flag_file(path: Path) -> list[str]:
-    """The flags in a judge's JSON-lines file ("kind: text", first occurrence of each, at most 30)."""
-    flags: list[str] = []
+JUDGE_FLAGS_MAX = 200      # judge-side flags kept per notebook (each at most 300 characters)
+WORKER_FLAGS_MAX = 30      # flags the student's own process reported (it could send any number)
+
+
+def read_flag_file(path: Path, *, split: bool = False):
+    """The flags in a judge's JSON-lines file: judge-side ones ("kind: text", first occurrence of
+    each, at most JUDGE_FLAGS_MAX) then the worker's (at most WORKER_FLAGS_MAX, never counted
+    against the judge's). ``split``: return the two lists apart."""
+    judge_side: list[str] = []
+    worker_side: list[str] = []
     try:
         lines = Path(path).read_text(errors="replace").splitlines()
     except OSError:
-        return flags
+        lines = []
     for line in lines:
         try:
             rec = json.loads(line)
-            kind, text = str(rec["kind"]), str(rec["text"])
+            kind, text = str(rec["kind"]), str(rec["text"])[:300]
         except Exception:
             continue
-        if kind not in ("", "worker"):
+        if kind == "worker":
+            if text not in worker_side and len(worker_side) < WORKER_FLAGS_MAX:
+                worker_side.append(text)
+            continue
+        if kind:
             text = f"{kind}: {text}"
-        if text not in flags:
-            flags.append(text)
-    return flags[:30]
+        if text not in judge_side and len(judge_side) < JUDGE_FLAGS_MAX:
+            judge_side.append(text)
+    if split:
+        return judge_side, worker_side
+    return judge_side + worker_side
 
 
 def notebook_flags(path: Path) -> list[str]:
@@ -241,8 +410,13 @@ def notebook_flags(path: Path) -> list[str]:
         nb = nbformat.read(path, as_version=4)
     except Exception:
         return []
-    flags = nb.metadata.get("labgrade", {}).get("flags", [])
-    return [str(f) for f in flags] if isinstance(flags, list) else []
+    meta = nb.metadata.get("labgrade", {})
+    out: list[str] = []
+    for key in ("flags", "worker_flags"):
+        flags = meta.get(key, [])
+        if isinstance(flags, list):
+            out.extend(str(f) for f in flags)
+    return out
 
 
 def flags_of(autograded_dir: Path, flags_dir: Path, notebook: str) -> list[str]:

@@ -1,9 +1,10 @@
 """The worker: runs a student's code in a sandbox, answers the judge with plain data.
 
 Started by :mod:`labgrade.judge` as ``bwrap ... python -m labgrade.worker``
-(see :func:`sandbox_command`): no network, no course directory (only the venv,
-the Python installation and ``lib/initlab`` + ``lib/labgrade`` read-only), a
-private ``/tmp``, its own PID namespace, killed with its parent. Requests and
+(:mod:`labgrade.sandbox`): no network, no course directory (only the venv,
+the Python installation and ``lib/initlab`` + ``lib/labcheck`` + ``lib/labgrade``
+read-only), a private ``/tmp``, its own PID namespace, killed with its parent,
+without capabilities and as an unprivileged user, under cgroup limits. Requests and
 answers are :mod:`labgrade.codec` messages on the worker's original stdin and
 stdout; the student's code sees ``/dev/null`` there, and what it prints to
 ``sys.stdout``/``sys.stderr`` is captured (truncated) and sent back.
@@ -17,7 +18,6 @@ from __future__ import annotations
 import builtins
 import io
 import os
-import shutil
 import sys
 import traceback
 from pathlib import Path
@@ -148,18 +148,103 @@ def _check_patches() -> None:
             _flag(f"monkeypatch: your code replaced {', '.join(name + '.' + k for k in changed[:5])}")
 
 
+_LIB = str(Path(__file__).resolve().parent.parent)
+_HIDE = (str(Path(__file__).resolve().parent),)     # labgrade's own frames: the student never wrote them
+
+
+def _short(path: str) -> str:
+    """A library file's path without the grading machine's folders (``numpy/linalg/_linalg.py``)."""
+    if path.startswith("<") or path.startswith("Cell ["):
+        return path
+    for mark in ("/site-packages/", "/dist-packages/"):
+        if mark in path:
+            return path.split(mark, 1)[1]
+    if path.startswith(_LIB + "/"):
+        return path[len(_LIB) + 1:]
+    for prefix in (os.path.realpath(sys.base_prefix), sys.base_prefix, sys.prefix):
+        if path.startswith(prefix + "/"):
+            return path[len(prefix) + 1:].split("/", 2)[-1]
+    return os.path.basename(path)
+
+
+def format_student_tb(exc: BaseException) -> str:
+    """The frames of the student's code (their cell and line) and of the libraries it called,
+    as their notebook shows them, without the worker's own frames or the machine's paths."""
+    import linecache
+
+    lines = []
+    for fs in traceback.extract_tb(exc.__traceback__):
+        if any(fs.filename.startswith(h) for h in _HIDE):
+            continue
+        lines.append(f'  File "{_short(fs.filename)}", line {fs.lineno}, in {fs.name}\n')
+        text = fs.line or linecache.getline(fs.filename, fs.lineno or 0).strip()
+        if text:
+            lines.append(f"    {text.strip()}\n")
+    return "".join(lines[-40:])
+
+
+def builtin_base(exc: BaseException) -> type:
+    """The nearest builtin exception class in ``exc``'s MRO (a ValueError subclass -> ValueError)."""
+    for cls in type(exc).__mro__:
+        if cls.__module__ == "builtins":
+            return cls
+    return BaseException
+
+
 def _exc_info(exc: BaseException) -> dict:
-    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-8))
-    name = type(exc).__name__
+    from initlab import _guard
+
+    from . import codec
+
     if isinstance(exc, (SystemExit, KeyboardInterrupt, GeneratorExit)):
-        _flag(f"exit: your code raised {name}")
+        _flag(f"exit: your code raised {type(exc).__name__}")
     if isinstance(exc, MemoryError):
         _flag("memory: your code ran out of memory")
-    return {"type": name, "msg": str(exc)[:2000], "tb": tb[-6000:]}
+    try:
+        msg = str(exc)
+    except BaseException:
+        msg = "<the message of this exception could not be shown>"
+    base = "ReferenceCalledError" if isinstance(exc, _guard.ReferenceCalledError) else builtin_base(exc).__name__
+    info = {"type": base, "cls": type(exc).__qualname__[:200], "msg": msg[:2000],
+            "tb": format_student_tb(exc)[-6000:]}
+    try:
+        info["args"] = codec.encode(codec.to_plain(tuple(exc.args)))
+    except BaseException:
+        pass
+    return info
+
+
+def _rng_state():
+    import random
+
+    import numpy as np
+
+    return (np.random.get_state(), random.getstate())  # noqa: NPY002 (the global state students may use)
+
+
+def _same_rng(a, b) -> bool:
+    import numpy as np
+
+    if a is None or b is None:
+        return False
+    (na, pa), (nb, pb) = a, b
+    return pa == pb and na[0] == nb[0] and na[2:] == nb[2:] and np.array_equal(na[1], nb[1])
+
+
+def _set_rng(state) -> None:
+    import random
+
+    import numpy as np
+
+    np_state, py_state = state
+    np.random.set_state(tuple(np_state))  # noqa: NPY002
+    random.setstate((py_state[0], tuple(py_state[1]), py_state[2]))
 
 
 def serve(fin, fout) -> None:
     import contextlib
+    import linecache
+    import warnings
 
     from initlab import _guard
     from labcheck.spy import count_calls
@@ -174,6 +259,9 @@ def serve(fin, fout) -> None:
             raise EOFError
         return data
 
+    def keep(x):
+        return type(x) is __import__("numpy").random.Generator
+
     real_out, real_err = sys.stdout, sys.stderr
     while True:
         try:
@@ -184,24 +272,34 @@ def serve(fin, fout) -> None:
         out, err = _Capture(), _Capture()
         resp: dict = {"ok": True}
         gens: list = []
+        op = req.get("op")
+        mirror = op == "exec" and req.get("mode") == "mirror"
+        rng_before = None
         sys.stdout, sys.stderr = out, err
         try:
-            if req["op"] == "ping":         # the judge's start-up check: the sandbox runs and imports
+            if "rng" in req:           # the judge's global random state (numpy's legacy one, Python's)
+                _set_rng(codec.decode(req["rng"]))
+            rng_before = _rng_state()
+            if op == "ping":            # the judge's start-up check: the sandbox runs and imports
                 pass
-            elif req["op"] == "exec":
-                for name, value in req.get("env", {}).items():
-                    try:
-                        ns[name] = codec.decode(value, gens=[], modules=True, bufs=in_bufs)
-                    except Exception:
-                        pass
-                code = compile(req["code"], req.get("filename", "<student cell>"), "exec")
-                exec(code, ns)
-            elif req["op"] == "call":
+            elif op == "exec":
+                filename = str(req.get("filename", "Cell [?]"))
+                code_text = str(req["code"])
+                linecache.cache[filename] = (len(code_text), None, code_text.splitlines(True), filename)
+                code = compile(code_text, filename, "exec")
+                if mirror:
+                    with contextlib.suppress(Exception):
+                        exec(code, ns)
+                else:
+                    exec(code, ns)
+            elif op == "call":
                 func = ns.get(req["name"])
                 if not callable(func):
-                    raise NameError(f"name {req['name']!r} is not defined (or not callable)")
+                    raise NameError(f"name {req['name']!r} is not defined")
                 args = codec.decode(req["args"], gens=gens, resolve=ns.__getitem__, bufs=in_bufs)
                 kwargs = codec.decode(req["kwargs"], gens=gens, resolve=ns.__getitem__, bufs=in_bufs)
+                before_bufs: list = []
+                before = codec.encode((args, kwargs), gens=[], refs=None, bufs=before_bufs, stateless=True)
                 seen: list = []
                 spied: list = []
                 try:
@@ -219,15 +317,27 @@ def serve(fin, fout) -> None:
                 _check_patches()
                 vars(builtins).update(_builtins)
                 try:
-                    resp["value"] = codec.encode(value, bufs=out_bufs)
+                    resp["value"] = codec.encode(codec.to_plain(value), bufs=out_bufs)
                 except codec.CodecError as exc:
                     out_bufs.clear()
                     _flag(f"type: {req['name']} returned a {type(value).__module__}.{type(value).__qualname__}")
                     resp = {"ok": False, "seen": resp.get("seen", []),
-                            "exc": {"type": "TypeError", "msg": f"{req['name']} returned a value that is not "
-                                    f"plain data: {exc}", "tb": ""}}
+                            "exc": {"type": "TypeError", "cls": "TypeError", "tb": "",
+                                    "msg": f"{req['name']} returned a value that is not plain data: {exc}"}}
+                # what the call did to its (mutable) arguments goes back, so the test sees it
+                after_bufs: list = []
+                try:
+                    after = codec.encode(codec.to_plain((args, kwargs), keep=keep), gens=[], bufs=after_bufs,
+                                         stateless=True)
+                    if after != before or after_bufs != before_bufs:
+                        base = len(out_bufs)
+                        resp["mutated"] = codec.encode(codec.to_plain((args, kwargs), keep=keep), gens=[],
+                                                       bufs=out_bufs, stateless=True)
+                        resp["mutated_base"] = base
+                except codec.CodecError:
+                    pass
             else:
-                raise ValueError(f"unknown request {req.get('op')!r}")
+                raise ValueError(f"unknown request {op!r}")
         except BaseException as exc:  # the student's code may raise anything, SystemExit included
             sys.stdout, sys.stderr = real_out, real_err
             _check_patches()
@@ -239,9 +349,20 @@ def serve(fin, fout) -> None:
             resp["gens"] = [codec.encode(g.bit_generator.state) for g in gens]
         except Exception:
             resp["gens"] = []
-        resp["out"], resp["err"] = out.text(), err.text()
-        if out.dropped or err.dropped:
-            _flag(f"output: your code printed more than {OUTPUT_LIMIT} characters (the rest was dropped)")
+        if mirror:
+            # a cell the judge also runs: its output is the judge's, and warnings it raised are
+            # raised again when the judge's run calls the same code (as in the student's notebook)
+            warnings._filters_mutated()
+        else:
+            resp["out"], resp["err"] = out.text(), err.text()
+            if out.dropped or err.dropped:
+                _flag(f"output: your code printed more than {OUTPUT_LIMIT} characters (the rest was dropped)")
+            try:
+                now = _rng_state()
+                if not _same_rng(now, rng_before):
+                    resp["rng"] = codec.encode(now)
+            except Exception:
+                pass
         try:
             _check_patches()
         except Exception:
@@ -286,39 +407,11 @@ def main() -> None:
     serve(_Reader(fin), fout)
 
 
-def sandbox_command(python: str | None = None, *, extra_ro: list[str] = ()) -> list[str]:
-    """``bwrap`` command line that runs the worker with no view of the course directory.
+def sandbox_command(*args, **kwargs) -> list[str]:
+    """The command that starts this module in the sandbox (:func:`labgrade.sandbox.sandbox_command`)."""
+    from .sandbox import sandbox_command as command
 
-    Read-only: /usr (and the /bin, /lib links), /etc, the Python installation and
-    venv, ``lib/initlab``, ``lib/labcheck`` and ``lib/labgrade`` (bound after the private /tmp,
-so a checkout under /tmp is still seen). Private /tmp (the working directory),
-    /proc and /dev; every namespace unshared (no network); dies with the judge.
-    """
-    bwrap = shutil.which("bwrap")
-    if bwrap is None:
-        raise RuntimeError("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
-    python = python or sys.executable
-    lib = Path(__file__).resolve().parent.parent
-    ro = {"/usr", "/etc", sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix),
-          str(lib / "initlab"), str(lib / "labcheck"), str(lib / "labgrade"), *extra_ro}
-    # the private /tmp first: a checkout or venv that itself lives under /tmp is bound on top of it
-    cmd = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--tmpfs", "/tmp"]
-    for p in sorted(ro):
-        if os.path.exists(p):
-            cmd += ["--ro-bind", p, p]
-    for link in ("bin", "lib", "lib64", "sbin"):
-        target = os.path.join("/", link)
-        if os.path.islink(target):
-            cmd += ["--symlink", os.readlink(target), target]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
-    env = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONPATH": str(lib)}
-    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "LABGRADE_PROTECTED"):
-        if k in os.environ:
-            env[k] = os.environ[k]
-    for k, v in env.items():
-        cmd += ["--setenv", k, v]
-    return cmd + [python, "-m", "labgrade.worker"]
+    return command(*args, **kwargs)
 
 
 if __name__ == "__main__":

@@ -330,13 +330,13 @@ def test_isolation_setting_defaults_to_judge_and_is_overridable(monkeypatch):
 
 def test_grading_refuses_to_start_without_a_working_sandbox(monkeypatch):
     """No bubblewrap: labgrade stops before grading anyone, and says what to do."""
-    from labgrade import cli, worker
+    from labgrade import cli, sandbox
     from labgrade.config import load_settings
 
     def no_bwrap(*a, **k):
         raise RuntimeError("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
 
-    monkeypatch.setattr(worker, "sandbox_command", no_bwrap)
+    monkeypatch.setattr(sandbox, "sandbox_command", no_bwrap)
     with pytest.raises(cli.IsolationUnavailable, match="--isolation none"):
         cli.check_sandbox(load_settings().with_overrides(isolation="judge"))
     cli.check_sandbox(load_settings().with_overrides(isolation="none"))      # nothing to check

@@ -100,6 +100,7 @@ def _flags(path):
 @bwrap
 def test_proxy_runs_in_the_worker_and_generators_continue(fresh_worker):
     ns = {"np": np}
+    judge.mirror("import numpy as np\n", "Cell [imports]")        # the notebook's import cell, in the worker
     judge.run_student_cell("np.allclose = lambda *a, **k: True\n"
                            "def draw(shape, rng=None):\n    return np.random.default_rng(rng).standard_normal(shape)\n",
                            ["draw"], ns)
@@ -116,6 +117,7 @@ def test_forbidden_reference_call_reaches_the_judge(fresh_worker):
     import initlab.initializers
 
     ns = {"initlab": initlab}
+    judge.mirror("import initlab\n", "Cell [imports]")
     judge.run_student_cell("def xavier_normal(shape, rng=None):\n"
                            "    try:\n        return initlab.initializers.xavier_normal(shape, rng=rng)\n"
                            "    except Exception:\n        return None\n", ["xavier_normal"], ns)
@@ -139,7 +141,7 @@ def test_worker_sees_no_course_files_and_dies_alone(fresh_worker):
     judge._worker.timeout = 1
     with pytest.raises(TimeoutError):
         ns["spin"]()
-    assert any(f.startswith("a call of your code ran longer") for f in _flags(fresh_worker))
+    assert any("ran longer" in f for f in _flags(fresh_worker))
 
 
 @bwrap
@@ -184,6 +186,7 @@ def test_count_calls_spies_reach_into_the_worker(fresh_worker):
     from labcheck import count_calls
 
     ns = {"np": np}
+    judge.mirror("import numpy as np\n", "Cell [imports]")
     judge.run_student_cell("def full(a):\n    return np.linalg.svd(a)[1]\n"
                            "def values(a):\n    return np.linalg.svd(a, compute_uv=False)\n", ["full", "values"], ns)
     a = np.arange(6.0).reshape(2, 3)
@@ -227,3 +230,133 @@ def test_flags_of_a_graded_and_of_a_failed_notebook(tmp_path):
     assert flags_of(graded, fdir, "03_c") == ["died: the process ended", "tamper: cell t was edited"]
     assert student_flags(graded, fdir) == {"01_a": ["type: x returned a Liar"],
                                            "03_c": ["died: the process ended", "tamper: cell t was edited"]}
+
+
+# --- faithful grading: the proxy behaves as the student's own function would in their notebook ----------
+
+@bwrap
+def test_exceptions_keep_their_nearest_builtin_class_message_and_student_frames(fresh_worker):
+    ns: dict = {}
+    judge.run_student_cell("class ShapeError(ValueError):\n    pass\n\n"
+                           "def check(shape):\n    if len(shape) != 2:\n"
+                           "        raise ShapeError(f'shape must have 2 entries, got {shape!r}')\n    return True\n"
+                           "def missing(d):\n    return d['nope']\n", ["check", "missing"], ns, filename="Cell [check]")
+    with pytest.raises(ValueError, match=r"2 entries, got \(1, 2, 3\)") as info:
+        ns["check"]((1, 2, 3))
+    assert type(info.value) is ValueError
+    text = "\n".join(judge.render_traceback(type(info.value), info.value, info.value.__traceback__))
+    assert 'File "Cell [check]", line 6, in check' in text and "raise ShapeError" in text
+    assert text.rstrip().endswith("ShapeError: shape must have 2 entries, got (1, 2, 3)")
+    assert "/labgrade/" not in text and "/work/" not in text and "site-packages" not in text
+    with pytest.raises(KeyError) as info:
+        ns["missing"]({"a": 1})
+    assert info.value.args == ("nope",)
+
+
+@bwrap
+def test_plain_data_is_converted_in_the_worker_not_refused(fresh_worker):
+    ns: dict = {}
+    judge.run_student_cell(
+        "import collections, numpy as np\n"
+        "P = collections.namedtuple('P', 'a b')\n"
+        "class F(float):\n    def __eq__(self, other):\n        return True\n    __hash__ = float.__hash__\n"
+        "def answer():\n"
+        "    return collections.OrderedDict(p=P(1, 2), f=F(0.5), m=np.zeros(2).view(np.matrix),\n"
+        "                                   d=collections.deque([1, 2]), s={3}, n=np.float32(1.5))\n"
+        "def liar():\n    return type('L', (), {'__eq__': lambda s, o: True})()\n", ["answer", "liar"], ns)
+    got = ns["answer"]()
+    assert type(got) is dict and type(got["p"]) is tuple and got["p"] == (1, 2)
+    assert type(got["f"]) is float and got["f"] == 0.5 and got["f"] != 0.7    # the lying __eq__ is gone
+    assert type(got["m"]) is np.ndarray and got["m"].shape == (1, 2)
+    assert got["d"] == [1, 2] and got["s"] == {3} and type(got["n"]) is np.float32
+    with pytest.raises(TypeError, match="not plain data"):
+        ns["liar"]()
+    assert any("type:" in f for f in _flags(fresh_worker))
+
+
+@bwrap
+def test_what_a_call_does_to_its_arguments_and_to_the_global_random_state_comes_back(fresh_worker):
+    ns: dict = {}
+    judge.mirror("import numpy as np\nimport random\n", "Cell [imports]")
+    judge.run_student_cell(
+        "def scale(params, cache):\n    params['W'] *= 2\n    cache.append('seen')\n    cache[0]['k'] = 1\n"
+        "def global_draw(shape, rng=None):\n    return np.random.standard_normal(shape) + random.random()\n"
+        "def ro(a):\n    a[0] = 1.0\n", ["scale", "global_draw", "ro"], ns)
+    params, cache = {"W": np.ones(3)}, [{}]
+    W = params["W"]
+    ns["scale"](params, cache)
+    assert params["W"] is W and W.tolist() == [2.0, 2.0, 2.0]
+    assert cache == [{"k": 1}, "seen"]
+    np.random.seed(7)
+    import random
+
+    random.seed(7)
+    a = ns["global_draw"]((3,))
+    b = ns["global_draw"]((3,))
+    np.random.seed(7)
+    random.seed(7)
+    want_a = np.random.standard_normal(3) + random.random()
+    assert np.allclose(a, want_a) and not np.allclose(a, b)
+    assert np.allclose(b, np.random.standard_normal(3) + random.random())   # the judge's stream moved on
+    frozen = np.zeros(2)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        ns["ro"](frozen)
+
+
+def test_hidden_parts_of_a_test_cell_print_nothing_but_a_stderr_note(capsys, monkeypatch):
+    monkeypatch.setattr(judge, "mirror", lambda code, filename: None)
+    code = ('print("visible")\n### BEGIN HIDDEN TESTS\nprint("secret args (3, 4)")\nimport sys\n'
+            'print("warned", file=sys.stderr)\n### END HIDDEN TESTS\nprint("after")\n')
+    judge.run_test_cell(code, "test_x", {})
+    out, err = capsys.readouterr()
+    assert "visible" in out and "after" in out and "secret" not in out + err
+    assert "warned" not in err and "hidden tests wrote to stderr" in err
+    assert judge.segments(code) is not None and judge.visible_part(code) == 'print("visible")\nprint("after")\n'
+
+
+def test_a_failing_hidden_line_is_not_shown():
+    ns: dict = {}
+    code = 'x = 1\n### BEGIN HIDDEN TESTS\nassert x == 2, "x should be 2"\n### END HIDDEN TESTS\n'
+    import labgrade.judge as j
+
+    with pytest.raises(AssertionError) as info:
+        j.segments(code)
+        j._hidden_lines["Cell [t]"] = j.hidden_line_numbers(code)
+        for hidden, text in j.segments(code):
+            j._run(text, "Cell [t]", ns, display_last=False)
+    text = "\n".join(j.render_traceback(AssertionError, info.value, info.value.__traceback__))
+    assert "(a line of the hidden tests)" in text and "assert x == 2" not in text
+    assert text.rstrip().endswith("AssertionError: x should be 2")
+
+
+def test_the_judge_reads_the_source_for_calls_of_the_reference():
+    from labgrade.isolation import source_flags
+
+    graded = {"xavier_normal", "he_normal"}
+    cases = {
+        "return initlab.initializers.xavier_normal.__wrapped__(shape, rng=rng)": "__wrapped__",
+        "from initlab.initializers import he_normal as h\nreturn h(shape)": "imports initlab's he_normal",
+        "initlab._guard._forbidden.clear()\nreturn 1": "_guard",
+        "return getattr(initlab, 'he_' + 'normal')(shape)": "computed name",
+        "import inspect\nexec(inspect.getsource(initlab.initializers))": "exec",
+        "return initlab.initialize('xavier_normal', shape, rng=rng)": "'xavier_normal'",
+    }
+    for code, want in cases.items():
+        flags = source_flags("import initlab\n" + code.replace("return", "x =") , graded, "cell xavier_normal")
+        assert any(want in f for f in flags), (code, flags)
+    honest = "import numpy as np\nimport initlab\nfan_in, fan_out = initlab.compute_fans(shape)\nx = np.sqrt(2 / fan_in)"
+    assert source_flags(honest, graded, "cell he_normal") == []
+
+
+def test_worker_flags_never_crowd_out_the_judges(tmp_path):
+    import json as _json
+
+    from labgrade.isolation import read_flag_file
+
+    path = tmp_path / "f.jsonl"
+    lines = [{"kind": "worker", "text": f"file access: {i}"} for i in range(100)]
+    lines.append({"kind": "", "text": "tamper: test cell test_x was edited"})
+    path.write_text("\n".join(_json.dumps(x) for x in lines))
+    judge_side, worker_side = read_flag_file(path, split=True)
+    assert judge_side == ["tamper: test cell test_x was edited"] and len(worker_side) == 30
