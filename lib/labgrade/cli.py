@@ -86,13 +86,29 @@ def _roster(ws, url: str, only: str | None) -> list[str]:
 
     if only:
         return [s.strip() for s in only.split(",") if s.strip()]
-    names = {p.parent.name for p in ws.submitted.glob(f"*/{ASSIGNMENT}") if p.is_dir()}
+    names = set(submitted_names(ws))
     try:
         with open_gradebook(url) as gb:
             names |= {s.id for s in gb.students}
     except Exception:
         pass
     return sorted(names)
+
+
+def submitted_names(ws) -> list[str]:
+    """The folder names of submitted/ that hold a submission (or are links: refused when graded).
+
+    Listed with os.scandir, not a glob: every name is seen as it is (hidden, with wildcards, spaces,
+    newlines); names that are not valid student ids are refused and reported by ``run``."""
+    out = []
+    try:
+        entries = list(os.scandir(ws.submitted))
+    except FileNotFoundError:
+        return out
+    for e in entries:
+        if e.is_symlink() or (e.is_dir(follow_symlinks=False) and os.path.lexists(os.path.join(e.path, ASSIGNMENT))):
+            out.append(e.name)
+    return sorted(out)
 
 
 def run(ws, url: str, roster: list[str], settings, *, jobs: int, feedback: bool = True, report: bool = True,
@@ -102,8 +118,11 @@ def run(ws, url: str, roster: list[str], settings, *, jobs: int, feedback: bool 
     from .report import write_report
     from .results import collect, save_runs, table, write_grades_csv, write_students_csv
     from .runner import grade_all
+    from .staging import display_name, student_id_problem
 
     t0 = time.perf_counter()
+    invalid = [s for s in roster if student_id_problem(s)]
+    valid = [s for s in roster if not student_id_problem(s)]
     url = gbm.normalize_db_url(url)
     notebooks = gbm.source_notebook_ids(ws.root)
     check_sandbox(settings)
@@ -113,7 +132,11 @@ def run(ws, url: str, roster: list[str], settings, *, jobs: int, feedback: bool 
               f"{jobs} parallel; limits: cell {settings.cell_timeout} s, student "
               f"{settings.student_timeout} s, memory {settings.memory_mb} MiB; {iso}", flush=True)
     try:
-        gbm.prepare(url, ws.workdir, roster, settings, root=ws.root, resettable=set(resettable))
+        if invalid and not quiet:
+            print(f"refused {len(invalid)} folder names that are not valid student ids (not graded, reported "
+                  f"in reports/): {', '.join(display_name(s, 40) for s in invalid[:5])}"
+                  + (" ..." if len(invalid) > 5 else ""), flush=True)
+        gbm.prepare(url, ws.workdir, valid, settings, root=ws.root, resettable=set(resettable))
         t1 = time.perf_counter()
         runs = grade_all(ws, url, roster, notebooks, settings, jobs=jobs, feedback=feedback,
                          progress=not quiet)

@@ -19,6 +19,7 @@ class Settings:
     student_timeout: int = 1200    # s, wall clock of one student's autograde
     memory_mb: int = 4096          # RLIMIT_AS of autograde and of each kernel
     blas_threads: int = 1          # OMP/OpenBLAS/MKL threads of each kernel (0: library default)
+    max_notebook_mb: float = 20    # a submitted notebook larger than this is refused at staging (labgrade.staging)
     jobs: int = 0                  # 0: number of cores
     isolation: str = "judge"       # student code in a sandboxed worker (labgrade.isolation); "none": plain nbgrader
 
@@ -33,11 +34,18 @@ class Settings:
 
     def kernel_env(self) -> dict:
         """Environment of the autograde subprocess (inherited by its kernels)."""
-        env = {"LABGRADE_ISOLATION": self.isolation}    # always set: nothing inherited decides it
+        # LABGRADE_ISOLATION always set: nothing inherited decides it. PYTHONSAFEPATH: no Python started
+        # for grading (nbgrader, its kernels) puts its working directory (the autograded notebook's
+        # folder) or a script's folder on sys.path, so nothing there can shadow a module.
+        env = {"LABGRADE_ISOLATION": self.isolation, "PYTHONSAFEPATH": "1"}
         if self.blas_threads <= 0:
             return env
         n = str(self.blas_threads)
         return {**env, "OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n}
+
+    @property
+    def max_notebook_bytes(self) -> int:
+        return int(self.max_notebook_mb * 1024 * 1024)
 
     def job_count(self) -> int:
         n = self.jobs or default_jobs()
@@ -77,10 +85,14 @@ def load_settings(path: Path | None = None) -> Settings:
         student_timeout=int(lim.get("student_timeout", Settings.student_timeout)),
         memory_mb=int(lim.get("memory_mb", Settings.memory_mb)),
         blas_threads=int(lim.get("blas_threads", Settings.blas_threads)),
+        max_notebook_mb=float(lim.get("max_notebook_mb", Settings.max_notebook_mb)),
         jobs=int(g.get("jobs", 0)),
         isolation=str(os.environ.get("LABGRADE_ISOLATION") or g.get("isolation", Settings.isolation)),
     )
     check_isolation_name(s.isolation, "course.toml [grading] isolation (or $LABGRADE_ISOLATION)")
+    if not s.max_notebook_mb > 0:
+        raise ConfigError(f"course.toml [limits] max_notebook_mb must be a positive size in MiB, "
+                          f"got {s.max_notebook_mb!r}")
     if s.assignment != ASSIGNMENT:
         raise ConfigError(f"course.toml names assignment {s.assignment!r}; this course has {ASSIGNMENT!r}")
     return s

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from . import ASSIGNMENT, course_root, tool_env
 from .config import Settings
+from .staging import student_id_problem
 
 SQLITE_BUSY_TIMEOUT = 120  # seconds a worker waits for SQLite's write lock
 
@@ -186,6 +187,8 @@ def prepare(url: str, workdir: Path, roster: list[str], settings: Settings, *,
             for s in list(assignment.submissions):
                 gb.remove_submission(ASSIGNMENT, s.student.id)
         for student in roster:
+            if student_id_problem(student):
+                continue    # refused and reported by labgrade (staging.STUDENT_ID), never in the gradebook
             gb.update_or_create_student(student)
     # autograde's SaveAutoGrades opens the gradebook with nbgrader's default course id:
     # create that row now rather than in racing workers

@@ -1,5 +1,8 @@
 """Item analysis of a graded class: reports/item_analysis.html (self-contained).
 
+Rendered from ``templates/item_analysis.html.j2`` by Jinja2 with autoescaping; student ids,
+messages and flags are untrusted text, made one line and capped (labgrade.untrusted) before.
+
 Sections (each an ``<h2 id=...>``):
 
 * ``distribution``: the total scores (histogram) and their summary;
@@ -18,7 +21,6 @@ graded: at autograde they score nothing.
 from __future__ import annotations
 
 import base64
-import html
 import io
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
@@ -27,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .results import Row, StudentSummary
+from .untrusted import CELL_MAX, plain
 
 
 def _png(fig) -> str:
@@ -128,71 +131,53 @@ def render(rows: list[Row], summaries: list[StudentSummary], title: str = "") ->
     ax.set_title("Discrimination per item (dashed: 0.3)")
     disc_png = _png(fig)
 
-    e = html.escape
     mean = _fmt(float(totals.mean())) if len(totals) else "n/a"
     median = _fmt(float(np.median(totals))) if len(totals) else "n/a"
-    parts = [f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Item analysis: {e(title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 60em; margin: 2em auto; color: #222; }}
-table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}
-td, th {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-.low {{ color: #b00; font-weight: bold; }}
-img {{ max-width: 100%; }}
-</style></head><body>
-<h1>Item analysis: {e(title)}</h1>
-<p>Generated {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} from nbgrader's gradebook and the
-autograded notebooks. {len(a['students'])} submissions analysed
-{f"({len(a['absent'])} students without submission left out: {e(', '.join(a['absent']))})" if a['absent'] else ""}.
-Students by status: {e(', '.join(f'{k} {v}' for k, v in sorted(status_counts.items())))}.</p>
-""",
-             f"""<h2 id="distribution">Score distribution</h2>
-<p>Mean {mean}, median {median} of {a['max_total']:g} points
-(manually graded answers count 0 until graded).</p>
-<img alt="histogram of total scores" src="{dist_png}">
-""",
-             """<h2 id="items">Items: mean score, pass rate, discrimination</h2>
-<table><tr><th>notebook</th><th>item</th><th>kind</th><th>max</th><th>mean</th><th>pass rate</th>
-<th>discrimination</th></tr>"""]
-    for it in items:
-        d = it["discrimination"]
-        cls = ' class="num low"' if d == d and d < 0.2 else ' class="num"'
-        kind = it["kind"] if it["graded"] else it["kind"] + " (not graded yet)"
-        parts.append(f"<tr><td>{e(it['notebook'])}</td><td>{e(it['grade_id'])}</td><td>{e(kind)}</td>"
-                     f"<td class=num>{it['max']:g}</td><td class=num>{_fmt(it['mean'])}</td>"
-                     f"<td class=num>{_fmt(it['pass_rate'] * 100, '.0f')}%</td><td{cls}>{_fmt(d)}</td></tr>")
-    parts.append(f"""</table>
-<img alt="pass rate per item" src="{pass_png}">
-<h2 id="failures">Most frequent failure messages</h2>
-<p>First line of the error raised in the test cell (autograded notebooks), counted over students.</p>
-<table><tr><th>students</th><th>notebook</th><th>item</th><th>message</th></tr>""")
-    for (nb, gid, msg), n in a["failures"][:40]:
-        parts.append(f"<tr><td class=num>{n}</td><td>{e(nb)}</td><td>{e(gid)}</td><td>{e(msg)}</td></tr>")
-    parts.append(f"""</table>
-<h2 id="discrimination">Discrimination</h2>
-<p>Point-biserial correlation between passing the item (full points: 1, else 0) and the rest-score
-(the student's total without this item). An item that strong students pass and weak students fail has a
-high value; below 0.2 (red) the item does not separate them, or everyone passes or fails it
-(n/a: no variation).</p>
-<img alt="discrimination per item" src="{disc_png}">
-""")
     flagged: dict[str, list[str]] = {}
     for r in rows:
         if r.flags and f"{r.notebook}: {r.flags}" not in flagged.setdefault(r.student, []):
             flagged[r.student].append(f"{r.notebook}: {r.flags}")
-    flagged = {s: f for s, f in flagged.items() if f}
-    if flagged:
-        parts.append("""<h2 id="flags">Flagged submissions</h2>
-<p>What isolated grading (course.toml <code>isolation = "judge"</code>) detected: tampered test cells,
-monkeypatching, values that are not plain data, calls of the reference, timeouts, file or process access.
-Flagged items earned nothing from the attempt; review them by hand.</p>
-<ul>""")
-        for student, lines in sorted(flagged.items()):
-            parts.append(f"<li><b>{e(student)}</b>: {e(' | '.join(lines))[:1500]}</li>")
-        parts.append("</ul>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+    context = {
+        "title": plain(title, 200),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "n_students": len(a["students"]),
+        "absent": [_label(s) for s in a["absent"][:MAX_ABSENT_LISTED]]
+        + (["..."] if len(a["absent"]) > MAX_ABSENT_LISTED else []),
+        "status_counts": ", ".join(f"{plain(k, 40)} {v}" for k, v in sorted(status_counts.items())),
+        "mean": mean, "median": median, "max_total": f"{a['max_total']:g}",
+        "dist_png": dist_png, "pass_png": pass_png, "disc_png": disc_png,
+        "items": [{
+            "notebook": plain(it["notebook"], 100), "grade_id": plain(it["grade_id"], 100),
+            "kind": it["kind"] if it["graded"] else it["kind"] + " (not graded yet)",
+            "max": f"{it['max']:g}", "mean": _fmt(it["mean"]), "pass_rate": _fmt(it["pass_rate"] * 100, ".0f"),
+            "discrimination": _fmt(it["discrimination"]),
+            "low": it["discrimination"] == it["discrimination"] and it["discrimination"] < 0.2,
+        } for it in items],
+        "failures": [{"count": n, "notebook": plain(nb, 100), "grade_id": plain(gid, 100),
+                      "message": plain(msg, CELL_MAX)} for (nb, gid, msg), n in a["failures"][:40]],
+        "flagged": [(_label(student), plain(" | ".join(lines), FLAGS_MAX))
+                    for student, lines in sorted(flagged.items()) if lines],
+    }
+    return _template().render(**context)
+
+
+MAX_ABSENT_LISTED = 200     # students without submission named in the report
+FLAGS_MAX = 1500            # characters of one student's flags in the report
+
+
+def _label(student: str) -> str:
+    from .results import student_label
+
+    return plain(student_label(student), 80)
+
+
+def _template():
+    """The report's Jinja2 template (lib/labgrade/templates/), autoescaping on."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("item_analysis.html.j2")
 
 
 def write_report(rows: list[Row], summaries: list[StudentSummary], path: Path, title: str = "") -> Path:

@@ -12,6 +12,12 @@ Status of a notebook (column ``status`` of grades.csv), of a student
 ``missing``    the notebook (or the whole submission) was not submitted
 ``late``       graded, submitted after the due date (timestamp.txt)
 ``graded``     graded, on time
+
+Everything a student controls (messages, flags, file names, student ids) is untrusted text: the
+CSV files get it through :func:`labgrade.untrusted.csv_cell` (one line, no control characters, at
+most 500 characters, a leading ``'`` before a spreadsheet formula), the table through
+:func:`labgrade.untrusted.plain`. Files refused at staging (labgrade.staging) fail their notebook,
+are flagged ("staging: ...") and listed in students.csv.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ import nbformat
 from . import ASSIGNMENT
 from .gradebook import open_gradebook
 from .runner import StudentRun, Workspace
+from .staging import display_name, student_id_problem
+from .untrusted import CELL_MAX, csv_cell, plain, raise_csv_field_limit
 
 STATUS_ORDER = ["failed", "timed_out", "missing", "late", "graded"]
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -81,16 +89,17 @@ def items_from_source(root: Path) -> list[Item]:
     return out
 
 
-def first_line(text: str) -> str:
-    text = ANSI.sub("", text or "").strip()
-    return text.splitlines()[0].strip() if text else ""
+def first_line(text: str, limit: int = CELL_MAX) -> str:
+    text = ANSI.sub("", (text or "")[: 8 * limit]).strip()
+    return plain(text.splitlines()[0], limit) if text else ""
 
 
 def error_message(output) -> str:
     ename = output.get("ename", "Error")
     if ename in TIMEOUT_ERRORS:
         return "CellTimeoutError: the cell ran past the per-cell timeout and was interrupted"
-    msg = first_line(output.get("evalue", ""))
+    ename = plain(ename, 100) or "Error"
+    msg = first_line(str(output.get("evalue", "")))
     return f"{ename}: {msg}" if msg else ename
 
 
@@ -145,10 +154,20 @@ def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = No
             run = runs.get(student, {})
             nb_state = dict(run.get("notebooks", {}))
             errors_run = run.get("errors", {})
-            try:
-                sub = gb.find_submission(ASSIGNMENT, student)
-            except MissingEntry:
+            bad_id = student_id_problem(student)
+            if bad_id:      # never graded, never in a path or the gradebook
+                why = f"refused: {bad_id}"
+                nb_state = {nb: "failed" for nb in notebooks}
+                errors_run = {"*": why, **{nb: why for nb in notebooks}}
+                run = {**run, "errors": errors_run}
                 sub = None
+            else:
+                try:
+                    sub = gb.find_submission(ASSIGNMENT, student)
+                except MissingEntry:
+                    sub = None
+            refused = dict(run.get("refused", {}))
+            refused_nb = {name[: -len(".ipynb")]: why for name, why in refused.items() if name.endswith(".ipynb")}
             late = float(sub.total_seconds_late) if sub is not None else 0.0
             grades = {}
             if sub is not None:
@@ -157,7 +176,10 @@ def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = No
                         grades[(snb.name, g.name)] = g
             nb_status, nb_msg, nb_flags = {}, {}, {}
             for nb in notebooks:
-                nb_flags[nb] = "; ".join(flags_of(ws.autograded_dir(student), ws.flags_dir(student), nb))
+                fl = [] if bad_id else list(flags_of(ws.autograded_dir(student), ws.flags_dir(student), nb))
+                if nb in refused_nb:
+                    fl.insert(0, f"staging: {nb}.ipynb refused ({refused_nb[nb]})")
+                nb_flags[nb] = "; ".join(fl)
                 state = nb_state.get(nb)
                 if state is None:   # no run recorded: infer from the files
                     if not (ws.submission(student) / f"{nb}.ipynb").exists():
@@ -166,7 +188,8 @@ def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = No
                         state = "failed"
                     else:
                         state = "ok"
-                errs, cell_timed_out = notebook_errors(ws.autograded_dir(student) / f"{nb}.ipynb")
+                errs, cell_timed_out = ({}, False) if bad_id else notebook_errors(
+                    ws.autograded_dir(student) / f"{nb}.ipynb")
                 if state == "ok":
                     if cell_timed_out:
                         status = "timed_out"
@@ -176,7 +199,7 @@ def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = No
                         status = "late" if late > 0 else "graded"
                 elif state == "missing":
                     status = "missing"
-                    nb_msg[nb] = "no submission" if sub is None and not ws.submission(student).is_dir() \
+                    nb_msg[nb] = "no submission" if sub is None and not _submitted(ws, student) \
                         else "notebook not submitted"
                 else:
                     status = state
@@ -204,12 +227,19 @@ def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = No
             statuses = {s for s, _ in nb_status.values()}
             status = next(s for s in STATUS_ORDER if s in statuses or s == "graded")
             msgs = [f"{nb}: {m}" for nb, m in nb_msg.items()]
-            if sub is None and not ws.submission(student).is_dir():
+            if bad_id:
+                msgs = [f"refused: {bad_id}"]
+            elif sub is None and not _submitted(ws, student):
                 msgs = ["no submission"]
             if late > 0:
                 msgs.append(f"submitted {late / 3600:.1f} h after the due date")
-            if run.get("errors", {}).get("*"):
+            if run.get("errors", {}).get("*") and not bad_id:
                 msgs.append(run["errors"]["*"])
+            if refused:
+                msgs.append("refused at staging: " + ", ".join(f"{name} ({why})" for name, why in refused.items()))
+            if run.get("ignored"):
+                msgs.append("not graded (only the notebooks and timestamp.txt are copied): "
+                            + ", ".join(run["ignored"]))
             flagged = [nb for nb, f in nb_flags.items() if f]
             if flagged:
                 msgs.append(f"flagged in {', '.join(flagged)}: {nb_flags[flagged[0]][:300]}")
@@ -219,14 +249,26 @@ def collect(ws: Workspace, url: str, students: list[str], runs: dict | None = No
     return rows, summaries
 
 
+def _submitted(ws: Workspace, student: str) -> bool:
+    import os
+
+    return os.path.lexists(ws.submitted / student)
+
+
+def student_label(student: str) -> str:
+    """How a student id is shown: as is if valid, else escaped to printable ASCII."""
+    return student if not student_id_problem(student) else display_name(student)
+
+
 def write_grades_csv(rows: list[Row], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(Row.CSV_FIELDS)
         for r in rows:
-            w.writerow([r.student, r.notebook, r.grade_id, _num(r.points), _num(r.max_points), r.status,
-                        r.message, r.flags])
+            w.writerow([csv_cell(student_label(r.student)), csv_cell(r.notebook), csv_cell(r.grade_id),
+                        _num(r.points), _num(r.max_points), csv_cell(r.status), csv_cell(r.message),
+                        csv_cell(r.flags)])
 
 
 def write_students_csv(summaries: list[StudentSummary], path: Path) -> None:
@@ -235,11 +277,12 @@ def write_students_csv(summaries: list[StudentSummary], path: Path) -> None:
         w = csv.writer(fh)
         w.writerow(["student", "status", "points", "max_points", "seconds_late", "message"])
         for s in summaries:
-            w.writerow([s.student, s.status, _num(s.points), _num(s.max_points), f"{s.seconds_late:.0f}",
-                        s.message])
+            w.writerow([csv_cell(student_label(s.student)), csv_cell(s.status), _num(s.points),
+                        _num(s.max_points), f"{s.seconds_late:.0f}", csv_cell(s.message)])
 
 
 def read_grades_csv(path: Path) -> list[dict]:
+    raise_csv_field_limit()
     with open(path, newline="") as fh:
         return list(csv.DictReader(fh))
 
@@ -259,7 +302,8 @@ def table(rows: list[Row], summaries: list[StudentSummary]) -> str:
     for r in rows:
         if r.student == rows[0].student:
             maxima[r.notebook] = maxima.get(r.notebook, 0.0) + r.max_points
-    width = max([len("student")] + [len(s.student) for s in summaries])
+    names = {s.student: plain(student_label(s.student), 64) for s in summaries}
+    width = max([len("student")] + [len(n) for n in names.values()])
     head = f"{'student':<{width}}  " + " ".join(f"{s:>5}" for s in short) + f"  {'total':>11}  status"
     lines = [head, f"{'(max)':<{width}}  " + " ".join(f"{maxima.get(nb, 0):>5g}" for nb in notebooks)
              + f"  {sum(maxima.values()):>11g}", "-" * len(head)]
@@ -271,7 +315,7 @@ def table(rows: list[Row], summaries: list[StudentSummary]) -> str:
             val = per.get((s.student, nb), 0.0)
             cells.append(f"{mark if mark and val == 0 else f'{val:g}':>5}")
         total = f"{s.points:g}/{s.max_points:g}"
-        lines.append(f"{s.student:<{width}}  " + " ".join(cells) + f"  {total:>11}  {s.status}")
+        lines.append(f"{names[s.student]:<{width}}  " + " ".join(cells) + f"  {total:>11}  {s.status}")
     lines.append("")
     lines.append("- missing, F failed, T timed out. Manually graded answers score 0 until graded in formgrader.")
     return "\n".join(lines)

@@ -20,7 +20,14 @@ autograde, nbgrader issue #174), and one broken submission can stop the run
   (as nbgrader does for missing notebooks), so that re-grading never leaves a
   stale score behind; manual scores are never touched;
 * finally ``nbgrader generate_feedback`` renders the student's feedback with
-  :class:`labgrade.feedback.HideHiddenTests` (no hidden test shown).
+  :class:`labgrade.feedback.HideHiddenTests` (no hidden test shown) and
+  :class:`labgrade.feedback.SanitizeFeedback` (no active HTML from the notebook).
+
+nbgrader never sees ``submitted/``: each submission is first *staged*
+(:mod:`labgrade.staging`): its notebooks and timestamp.txt are copied as regular
+files (no links, devices, FIFOs; size-capped) into ``.grading/staged/``, and
+autograde's ``submitted_directory`` is that copy. Refused files are reported.
+Student ids that are not plain names are refused before anything uses them.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ import nbformat
 from . import ASSIGNMENT, course_root, tool_env
 from .config import Settings
 from .gradebook import open_gradebook, worker_db_url
+from .staging import stage_submission, staging_root, student_id_problem
 
 # timestamps in the autograde logs (labgrade.bench reads the time per notebook from them)
 LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s | %(levelname)s] %(message)s"
@@ -49,7 +57,15 @@ LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s | %(levelname)s] %(message)s"
 FEEDBACK_PREPROCESSORS = [
     "nbgrader.preprocessors.GetGrades",
     "labgrade.feedback.HideHiddenTests",
+    "labgrade.feedback.SanitizeFeedback",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+# the HTML of markdown cells, raw cells and outputs goes through labgrade.feedback's allow-list cleaner
+# (nbgrader's feedback template renders markdown without nbconvert's clean_html)
+FEEDBACK_OPTIONS = [
+    "--HTMLExporter.sanitize_html=True",
+    "--HTMLExporter.filters=markdown2html=labgrade.feedback.markdown2html",
+    "--HTMLExporter.filters=clean_html=labgrade.feedback.clean_html",
 ]
 
 
@@ -67,6 +83,8 @@ class StudentRun:
     errors: dict[str, str] = field(default_factory=dict)      # nb -> why it failed
     feedback: bool = False
     log: str = ""
+    refused: dict[str, str] = field(default_factory=dict)     # file (display name) -> why it was not staged
+    ignored: list[str] = field(default_factory=list)          # other files of the submission (never copied)
 
 
 @dataclass
@@ -98,6 +116,14 @@ class Workspace:
 
     def submission(self, student: str) -> Path:
         return self.submitted / student / ASSIGNMENT
+
+    @property
+    def staged_root(self) -> Path:
+        """Where submissions are staged for nbgrader (labgrade.staging); nbgrader's submitted_directory."""
+        return self.workdir / ".grading" / "staged"
+
+    def staged(self, student: str) -> Path:
+        return self.staged_root / student / ASSIGNMENT
 
     def flags_dir(self, student: str) -> Path:
         """Where isolated grading leaves the flags of notebooks whose kernel died (isolation.py)."""
@@ -225,7 +251,7 @@ def salvage(ws: Workspace, url: str, student: str, settings: Settings, run: Stud
     and scores it 0; it is reported as ``failed`` with the reason.
     """
     run.salvaged = True
-    sub = ws.submission(student)
+    sub = ws.staged(student)
     shadow_root = ws.workdir / ".grading" / "shadow"
     shadow = shadow_root / student / ASSIGNMENT
     text_from = 0
@@ -314,25 +340,70 @@ def zero_ungraded(url: str, student: str, notebooks: list[str]) -> None:
         gb.db.commit()
 
 
+def refused_run(student: str, notebooks: list[str], why: str) -> StudentRun:
+    """The run of a student who is not graded at all (invalid id, submission folder refused)."""
+    return StudentRun(student, returncode=None, notebooks={nb: "failed" for nb in notebooks},
+                      errors={"*": why, **{nb: why for nb in notebooks}})
+
+
+def submission_exists(ws: Workspace, student: str) -> bool:
+    """Something is at submitted/<student>/weight_init (a link counts: it is refused, not 'missing')."""
+    if student_id_problem(student):
+        return False
+    return os.path.lexists(ws.submitted / student) and (
+        os.path.islink(ws.submitted / student) or os.path.lexists(ws.submission(student)))
+
+
 def grade_student(ws: Workspace, url: str, student: str, notebooks: list[str], settings: Settings,
                   feedback: bool = True) -> StudentRun:
-    """Autograde (and feedback) one student; never raises for a broken submission."""
+    """Stage, autograde (and feedback) one student; never raises for a broken submission."""
+    problem = student_id_problem(student)
+    if problem:
+        return refused_run(student, notebooks, f"refused: {problem}")
     run = StudentRun(student)
     start = time.monotonic()
-    sub = ws.submission(student)
-    if not sub.is_dir():
+    if not submission_exists(ws, student):
         run.submitted = False
         run.notebooks = {nb: "missing" for nb in notebooks}
+        return run
+    staged = stage_submission(ws.submitted, student, notebooks, staging_root(ws.workdir),
+                              max_bytes=settings.max_notebook_bytes)
+    try:
+        return _grade_staged(ws, url, student, notebooks, settings, feedback, run, staged, start)
+    finally:
+        if (ws.staged_root / student).exists():
+            shutil.rmtree(ws.staged_root / student)
+
+
+def _grade_staged(ws: Workspace, url: str, student: str, notebooks: list[str], settings: Settings,
+                  feedback: bool, run: StudentRun, staged, start: float) -> StudentRun:
+    run.refused = dict(staged.refused)
+    run.ignored = list(staged.ignored)
+    wurl = worker_db_url(url)
+    if staged.problem:
+        why = staged.problem
+        run.notebooks = {nb: "failed" for nb in notebooks}
+        run.errors = {"*": why, **{nb: why for nb in notebooks}}
+    else:
+        for nb in notebooks:
+            if nb in staged.notebooks:
+                run.notebooks[nb] = "ok"
+            elif nb in staged.refused_notebooks:
+                run.notebooks[nb] = "failed"
+                run.errors[nb] = f"refused: {nb}.ipynb {staged.refused_notebooks[nb]}"
+            else:
+                run.notebooks[nb] = "missing"
+    if not staged.notebooks:
+        # nothing nbgrader could grade: no autograde run; old results of this student go
+        clean_student_outputs(ws, student)
+        zero_ungraded(wurl, student, notebooks)
+        run.seconds = time.monotonic() - start
         return run
     ws.logs.mkdir(parents=True, exist_ok=True)
     log = ws.logs / f"{student}.log"
     log.write_text("")
     run.log = str(log)
-    wurl = worker_db_url(url)
     deadline = start + settings.student_timeout
-    present = [nb for nb in notebooks if (sub / f"{nb}.ipynb").exists()]
-    for nb in notebooks:
-        run.notebooks[nb] = "ok" if nb in present else "missing"
 
     from .isolation import FLAGS_DIR_ENV
 
@@ -340,7 +411,7 @@ def grade_student(ws: Workspace, url: str, student: str, notebooks: list[str], s
     if fdir.exists():
         shutil.rmtree(fdir)
     kenv = {**settings.kernel_env(), FLAGS_DIR_ENV: str(fdir)}
-    rc, killed = run_limited(autograde_cmd(ws, wurl, student, settings), ws.root, log,
+    rc, killed = run_limited(autograde_cmd(ws, wurl, student, settings, submitted=ws.staged_root), ws.root, log,
                              deadline - time.monotonic(), kenv)
     run.returncode = rc
     dest = ws.autograded_dir(student)
@@ -367,7 +438,8 @@ def generate_feedback(ws: Workspace, url: str, student: str, settings: Settings)
     """``nbgrader generate_feedback`` for one student, hidden tests stripped. True if it worked."""
     fb_log = ws.logs / f"{student}.feedback.log"
     cmd = nbgrader_cmd(ws, url, "generate_feedback", ASSIGNMENT, "--student", student, "--force",
-                       "--log-level=WARN", f"--GenerateFeedback.preprocessors={FEEDBACK_PREPROCESSORS!r}")
+                       "--log-level=WARN", f"--GenerateFeedback.preprocessors={FEEDBACK_PREPROCESSORS!r}",
+                       *FEEDBACK_OPTIONS)
     with open(fb_log, "w") as fh:
         fh.write("$ " + " ".join(cmd) + "\n")
         fh.flush()
@@ -388,9 +460,11 @@ def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str]
     results: dict[str, StudentRun] = {}
     lock = threading.Lock()
     _STOP.clear()
-    todo = [s for s in students if ws.submission(s).is_dir()]
+    todo = [s for s in students if submission_exists(ws, s)]
     for s in students:
-        if s not in todo:
+        if student_id_problem(s):
+            results[s] = refused_run(s, notebooks, f"refused: {student_id_problem(s)}")
+        elif s not in todo:
             results[s] = StudentRun(s, submitted=False, notebooks={nb: "missing" for nb in notebooks})
     bar = tqdm(total=len(todo), desc="grading", unit="student", disable=not progress, file=sys.stderr,
                dynamic_ncols=True)
