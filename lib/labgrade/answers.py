@@ -179,6 +179,46 @@ CORRECT = [
             return stats.truncnorm.rvs(-2, 2, scale=sigma, size=tuple(shape), random_state=rng)
         raise ValueError(f"unknown distribution {distribution!r}")
     """),
+    # ---------------------------------------------------------------- Parts 1-5 (issue 11 classes)
+    Answer("bound_uses_math_from_test_cell", "01", "uniform_bound", C,
+           why="math.sqrt without importing math: the visible test of Exercise 1.1 imported it", code="""
+        variances = {"xavier": 2 / (fan_in + fan_out), "he": 2 / fan_in, "lecun": 1 / fan_in}
+        if method not in variances:
+            raise ValueError(f"unknown method {method!r}")
+        return math.sqrt(3 * variances[method])
+    """),
+    Answer("orthogonal_gram_schmidt", "02", "orthogonal", C,
+           why="Gram-Schmidt on a Gaussian matrix (positive diagonal of R: Haar), in loops", code="""
+        rng = np.random.default_rng(rng)
+        shape = tuple(shape)
+        rows, cols = shape[0], math.prod(shape[1:])
+        n, k = max(rows, cols), min(rows, cols)
+        a = rng.standard_normal((n, k))
+        q = np.zeros((n, k))
+        for j in range(k):
+            v = a[:, j].copy()
+            for i in range(j):
+                v -= (q[:, i] @ a[:, j]) * q[:, i]
+            for i in range(j):                       # second pass for numerical orthogonality
+                v -= (q[:, i] @ v) * q[:, i]
+            q[:, j] = v / np.linalg.norm(v)
+        if rows < cols:
+            q = q.T
+        return gain * q.reshape(shape)
+    """),
+    Answer("vs_fan_avg_by_np_mean", "02", "variance_scaling", C,
+           why="fan_avg as np.mean([fan_in, fan_out]), branches by if/elif", subs=[
+               ('"fan_avg": (fan_in + fan_out) / 2.0', '"fan_avg": float(np.mean([fan_in, fan_out]))')]),
+    Answer("layer_statistics_not_any", "04", "layer_statistics", C,
+           why="dead units as rows with no non-zero entry (~A.any(axis=1))", subs=[
+               ('"fraction_dead": float(zero.all(axis=1).mean())',
+                '"fraction_dead": float(np.mean(~A.any(axis=1)))')]),
+    Answer("variance_ratios_accepts_tuple", "05", "variance_ratios", C,
+           why="unpacks the pre-activations ([X, *pre_activations]): a tuple works as the spec allows", code="""
+        arrays = [X, *pre_activations]
+        v = [np.asarray(a, dtype=float).var() for a in arrays]
+        return [float(v[i + 1] / v[i]) for i in range(len(v) - 1)]
+    """),
 ]
 
 WRONG = [
@@ -289,6 +329,50 @@ WRONG = [
                '        for epoch, acc in enumerate(history["test_accuracies"]):')]),
     Answer("stability_is_inverse_variance", "07", "stability", W, ("test_stability",),
            "1 / (variance", subs=[("return float(np.std(values))", "return float(1.0 / (np.var(values) + 1e-8))")]),
+    # ---------------------------------------------------------------- Parts 2, 4, 5 (issue 11 classes)
+    Answer("orthogonal_qr_of_uniform", "02", "orthogonal", W, ("test_orthogonal",),
+           "uniformly distributed directions",
+           subs=[("a = rng.standard_normal((max(rows, cols), min(rows, cols)))",
+                  "a = rng.uniform(-1.0, 1.0, size=(max(rows, cols), min(rows, cols)))")]),
+    Answer("orthogonal_qr_of_rand", "02", "orthogonal", W, ("test_orthogonal",), "same sign",
+           subs=[("a = rng.standard_normal((max(rows, cols), min(rows, cols)))",
+                  "a = rng.random((max(rows, cols), min(rows, cols)))")]),
+    Answer("orthogonal_svd_original", "02", "orthogonal", W, ("test_orthogonal",), "Haar",
+           why="the original lab's initializer: u or v of an SVD (Haar only for wide shapes)", code="""
+        rng = np.random.default_rng(rng)
+        shape = tuple(shape)
+        flat = (shape[0], math.prod(shape[1:]))
+        u, _, v = np.linalg.svd(rng.standard_normal(flat), full_matrices=False)
+        q = u if u.shape == flat else v
+        return gain * q.reshape(shape)
+    """),
+    Answer("he_normal_truncated_keras", "02", "he_normal", W, ("test_he_normal",), "truncated",
+           why="Keras' HeNormal: truncated at 2 sigma with the 0.8796 correction (same std, no tails)", code="""
+        rng = np.random.default_rng(rng)
+        fan_in, fan_out = initlab.compute_fans(shape)
+        fan = {"fan_in": fan_in, "fan_out": fan_out}[mode]
+        std = math.sqrt(2.0 / ((1.0 + negative_slope**2) * fan))
+        z = rng.standard_normal(tuple(shape))
+        out = np.abs(z) > 2.0
+        while out.any():
+            z[out] = rng.standard_normal(int(out.sum()))
+            out = np.abs(z) > 2.0
+        return z * (std / 0.87962566103423978)
+    """),
+    Answer("vs_fan_avg_integer_division", "02", "variance_scaling", W, ("test_variance_scaling",),
+           "integer division",
+           subs=[('"fan_avg": (fan_in + fan_out) / 2.0', '"fan_avg": (fan_in + fan_out) // 2')]),
+    Answer("layer_statistics_dead_le_zero", "04", "layer_statistics", W, ("test_layer_statistics",),
+           "<= 0 for every sample",
+           subs=[('"fraction_dead": float(zero.all(axis=1).mean())',
+                  '"fraction_dead": float((A <= 0).all(axis=1).mean())')]),
+    Answer("layer_statistics_zero_le_zero", "04", "layer_statistics", W, ("test_layer_statistics",),
+           "negative activations", subs=[('"fraction_zero": float(zero.mean())',
+                                          '"fraction_zero": float((A <= 0).mean())')]),
+    Answer("variance_ratios_list_concat", "05", "variance_ratios", W, ("test_variance_ratios",), "tuple",
+           why="[X] + pre_activations: refuses the tuple the spec allows",
+           subs=[("variances = [float(np.var(X))] + [float(np.var(Z)) for Z in pre_activations]",
+                  "variances = [float(np.var(Z)) for Z in [X] + pre_activations]")]),
 ]
 
 ANSWERS = CORRECT + WRONG
