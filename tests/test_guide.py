@@ -52,18 +52,19 @@ def _leaves(node):
 def test_decision_tree_leaves_are_initlab_methods():
     leaves = _leaves(DECISION_TREE)
     assert {leaf["method"] for leaf in leaves} == {
-        "orthogonal", "he_normal", "adaptive_he", "xavier_normal", "lecun_normal", "variance_scaling"}
+        "orthogonal", "he_normal", "xavier_normal", "lecun_normal", "variance_scaling"}
     for leaf in leaves:
         assert _exists(leaf["method"])
 
 
 @pytest.mark.parametrize("activation, num_hidden, recurrent, expected", [
     ("relu", 0, False, "he_normal"),
-    ("relu", 10, False, "he_normal"),  # depth boundary: 10 hidden layers is still "deep"
-    ("relu", 11, False, "adaptive_he"),
+    ("relu", 10, False, "he_normal"),
+    ("relu", 11, False, "he_normal"),  # He at every depth (Part 10.6 measures adaptive_he collapsing)
     ("leaky_relu", 3, False, "he_normal"),
-    ("elu", 25, False, "adaptive_he"),
+    ("elu", 25, False, "he_normal"),
     ("ReLU", 2, False, "he_normal"),  # case-insensitive
+    (" Tanh ", 2, False, "xavier_normal"),  # spaces around ignored, the rule of the whole lab
     ("sigmoid", 1, False, "xavier_normal"),
     ("tanh", 30, False, "xavier_normal"),
     ("selu", 50, False, "lecun_normal"),
@@ -127,3 +128,15 @@ def test_render_decision_tree():
 
 def test_choose_initializer_is_a_reference():
     assert choose_initializer.__initlab_reference__ == "choose_initializer"
+
+
+def test_no_advice_the_lab_refutes():
+    """The tree and the table give no heuristic that Parts 8 and 10 measure shrinking the signal."""
+    methods = {leaf["method"] for leaf in _leaves(DECISION_TREE)}
+    assert not methods & {"adaptive_he", "spectral_norm_init", "layer_sequential_init", "width_aware_init"}
+    rows = {row.scenario: row for row in QUICK_REFERENCE}
+    assert rows["GAN generator"].recommended_method == "random_small" and "0.02" in rows["GAN generator"].notes
+    assert "5/3" in rows["Tanh, any depth"].notes
+    guide_text = render_guide()
+    assert "symmetric and close to linear" not in guide_text      # sigmoid is neither
+    assert "slope at 0 is 1/4" in guide_text

@@ -18,7 +18,12 @@ Differences from the lab, on purpose:
   implemented wherever it appears;
 * every method named in the table maps to the initlab function that implements
   it (:data:`METHOD_NAMES`);
-* the depth thresholds count *hidden* layers, as the recommender of Part 9.
+* the depth thresholds count *hidden* layers, as the recommender of Part 9;
+* the lab's tree gave very deep ReLU networks Adaptive He and its table gave the
+  GAN generator Xavier; the tree now gives He at every depth (residual
+  connections and normalization handle depth, He et al. 2016) and the table
+  DCGAN's N(0, 0.02^2) (Radford et al. 2016). Sigmoid and tanh have separate
+  leaves: tanh needs the gain 5/3, sigmoid is not zero-centred.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ METHOD_NAMES = {
     "LeCun Normal": "lecun_normal",
     "LeCun Uniform": "lecun_uniform",
     "Orthogonal": "orthogonal",
+    "Random Small": "random_small",
     "Variance Scaling": "variance_scaling",
     "Adaptive He": "adaptive_he",
     "Spectral Norm": "spectral_norm_init",
@@ -72,7 +78,12 @@ BEST_PRACTICES = {
             r"Variance: $\operatorname{Var}(W) = 2/(n_\text{in} + n_\text{out})$ "
             r"(Glorot & Bengio 2010, Eq. 12), a compromise between keeping the forward "
             r"variance ($1/n_\text{in}$, LeCun's rule) and the backward one ($1/n_\text{out}$).",
-            "Why: both activations are symmetric and close to linear around 0.",
+            "Why: tanh is zero-centred with slope 1 at 0, so near 0 it is close to the identity, the "
+            "regime Glorot & Bengio's derivation assumes. Sigmoid is neither: its outputs have mean "
+            "about 1/2 and its slope at 0 is 1/4, one reason it trains badly in deep networks "
+            "(Glorot & Bengio 2010, Section 3).",
+            "With tanh, Xavier's variance alone lets the signal decay with depth; the gain 5/3 "
+            "(or orthogonal weights, Saxe et al. 2014) holds it (Part 5).",
         ],
         "SELU networks": [
             "Use LeCun initialization (LeCun Normal).",
@@ -91,13 +102,18 @@ BEST_PRACTICES = {
             "Monitor the gradient flow.",
         ],
         "Very deep networks (more than 10 hidden layers)": [
-            "Use residual connections plus careful initialization.",
-            "Consider layer-specific initialization (Adaptive He, Layer Sequential) or a "
-            "data-driven one (LSUV, Mishkin & Matas 2016).",
-            "Control the spectral norm of the weights (Spectral Norm).",
+            "Use residual connections plus normalization, with the initialization that matches "
+            "the activation (He et al. 2016; torchvision's ResNet uses He Normal with "
+            "mode='fan_out' for its convolutions).",
             "For residual networks without normalization: Fixup (Zhang et al. 2019), "
-            "not implemented in initlab.",
-            "Avoid standard methods without modifications.",
+            "not implemented in initlab, or a zero-initialized last layer in each residual branch "
+            "(Goyal et al. 2017).",
+            "Transformers: scale the weights of the residual projections by 1/sqrt(N), N the "
+            "number of residual layers (GPT-2, Radford et al. 2019).",
+            "A plain (non-residual) very deep network is hard to train even with He: the part of "
+            "the signal that differs between inputs collapses with depth (Part 8).",
+            "Depth heuristics such as Adaptive He or a spectral norm below 1 shrink the signal "
+            "at every layer (Parts 8 and 10 measure it); check any such rule with a forward pass.",
         ],
     },
     "3. Common pitfalls": {
@@ -126,7 +142,9 @@ BEST_PRACTICES = {
         ],
         "Special cases": [
             "Transfer learning: keep the pretrained weights, initialize only the new layers.",
-            "GANs: initialize both networks carefully (DCGAN uses N(0, 0.02^2)).",
+            "GANs: DCGAN (Radford, Metz & Chintala 2016) initializes all weights from "
+            "N(0, 0.02^2); spectral normalization of the discriminator (Miyato et al. 2018) "
+            "stabilizes training.",
             "RNNs: orthogonal recurrent weights (Saxe et al. 2014).",
             "Autoencoders: the same per-layer rules; the decoder may be tied to the transposed "
             "encoder weights.",
@@ -186,17 +204,21 @@ DECISION_TREE = {
                         {"label": "Deep (4 to 10 hidden layers)",
                          "advice": "Use He Normal + batch normalization", "method": "he_normal"},
                         {"label": "Very deep (more than 10 hidden layers)",
-                         "advice": "Use Adaptive He + residual connections", "method": "adaptive_he"},
+                         "advice": "Use He Normal + residual connections and normalization "
+                                   "(He et al. 2016)", "method": "he_normal"},
                     ],
                 },
                 {
-                    "label": "Sigmoid/Tanh",
-                    "children": [
-                        {"label": "Shallow", "advice": "Use Xavier Normal", "method": "xavier_normal"},
-                        {"label": "Deep",
-                         "advice": "Consider ReLU instead, or Xavier Normal + batch normalization",
-                         "method": "xavier_normal"},
-                    ],
+                    "label": "Tanh",
+                    "advice": "Use Xavier Normal with the gain 5/3 (calculate_gain('tanh')), "
+                              "or Orthogonal with that gain (any depth)",
+                    "method": "xavier_normal",
+                },
+                {
+                    "label": "Sigmoid",
+                    "advice": "Use Xavier Normal (gain 1); sigmoid is not zero-centred: in deep "
+                              "networks prefer tanh or ReLU",
+                    "method": "xavier_normal",
                 },
                 {"label": "SELU", "advice": "Use LeCun Normal (any depth)", "method": "lecun_normal"},
                 {"label": "Custom/other", "advice": "Experiment with Variance Scaling",
@@ -238,18 +260,20 @@ class QuickReferenceRow(NamedTuple):
 #: split into a method and a note), plus LSUV and Fixup.
 QUICK_REFERENCE = [
     QuickReferenceRow("ReLU + shallow", "He Normal", "He Uniform", "Standard choice"),
-    QuickReferenceRow("ReLU + deep", "He Normal", "Adaptive He", "Add batch normalization"),
-    QuickReferenceRow("ReLU + very deep", "He Normal", "Spectral Norm",
-                      "With residual (skip) connections"),
+    QuickReferenceRow("ReLU + deep", "He Normal", "LSUV", "Add batch normalization"),
+    QuickReferenceRow("ReLU + very deep", "He Normal", "LSUV",
+                      "With residual (skip) connections and normalization (He et al. 2016)"),
     QuickReferenceRow("Sigmoid, any depth", "Xavier Normal", "Xavier Uniform", "Consider ReLU instead"),
-    QuickReferenceRow("Tanh, any depth", "Xavier Normal", "LeCun Normal",
-                      "Symmetric activation; PyTorch's gain for tanh is 5/3"),
+    QuickReferenceRow("Tanh, any depth", "Xavier Normal", "Orthogonal",
+                      "With the gain 5/3 (PyTorch's calculate_gain('tanh')); without it the signal decays"),
     QuickReferenceRow("SELU, any depth", "LeCun Normal", "LeCun Uniform", "Self-normalizing"),
     QuickReferenceRow("Transfer learning", "Pretrained weights", "He Normal",
                       "Initialize only the new (last) layers"),
-    QuickReferenceRow("GAN generator", "Xavier Normal", "He Normal", "Stable training"),
-    QuickReferenceRow("GAN discriminator", "He Normal", "Spectral Norm",
-                      "Spectral normalization (Miyato et al. 2018) stabilizes training"),
+    QuickReferenceRow("GAN generator", "Random Small", "He Normal",
+                      "N(0, 0.02^2) for all weights, as DCGAN (Radford et al. 2016): random_small(shape, scale=0.02)"),
+    QuickReferenceRow("GAN discriminator", "Random Small", "He Normal",
+                      "N(0, 0.02^2) as DCGAN; spectral normalization at every step (Miyato et al. 2018) "
+                      "stabilizes training"),
     QuickReferenceRow("RNN/LSTM", "Orthogonal", "Xavier Normal", "Recurrent weights"),
     QuickReferenceRow("Training stalls at the start", "LSUV", "He Normal",
                       "Data-driven (Mishkin & Matas 2016)"),
@@ -347,17 +371,22 @@ def choose_initializer(activation: str, num_hidden: int, *, recurrent: bool = Fa
     case                       num_hidden             returns
     ========================== ====================== ===================
     ``recurrent=True``         any                    ``'orthogonal'``
-    relu, leaky_relu, elu      at most 10             ``'he_normal'``
-    relu, leaky_relu, elu      more than 10           ``'adaptive_he'``
+    relu, leaky_relu, elu      any                    ``'he_normal'``
     sigmoid, tanh              any                    ``'xavier_normal'``
     selu                       any                    ``'lecun_normal'``
     anything else              any                    ``'variance_scaling'``
     ========================== ====================== ===================
 
+    Each method is meant with the activation's gain (:func:`initlab.calculate_gain`,
+    5/3 for tanh). The depth changes the tree's advice about the architecture
+    (normalization, residual connections), not the initializer: the lab's
+    ``'adaptive_he'`` for very deep ReLU networks is gone, since Part 10 measures
+    its depth factor shrinking the signal by orders of magnitude.
+
     Parameters
     ----------
     activation : str
-        Name of the hidden activation, case-insensitive.
+        Name of the hidden activation, case-insensitive, surrounding spaces ignored.
     num_hidden : int
         Number of hidden layers (``len(layer_dims) - 2``), 0 or more.
     recurrent : bool, default False
@@ -371,8 +400,8 @@ def choose_initializer(activation: str, num_hidden: int, *, recurrent: bool = Fa
 
     Examples
     --------
-    >>> choose_initializer('relu', 2), choose_initializer('ReLU', 11), choose_initializer('tanh', 2)
-    ('he_normal', 'adaptive_he', 'xavier_normal')
+    >>> choose_initializer('relu', 2), choose_initializer(' ReLU', 30), choose_initializer('tanh', 2)
+    ('he_normal', 'he_normal', 'xavier_normal')
     >>> choose_initializer('tanh', 1, recurrent=True)
     'orthogonal'
     """
@@ -395,9 +424,9 @@ def choose_initializer(activation: str, num_hidden: int, *, recurrent: bool = Fa
 
     if recurrent:
         return "orthogonal"
-    name = activation.lower()
+    name = activation.strip().lower()
     if name in _RELU_FAMILY:
-        return "he_normal" if num_hidden <= 10 else "adaptive_he"
+        return "he_normal"
     if name in _SATURATING:
         return "xavier_normal"
     if name == "selu":

@@ -2,35 +2,49 @@
 
 Introduced in ``source/weight_init/09_decision_framework.ipynb``.
 
-The rules are the lab's, unchanged: the same table, thresholds, comparisons
-and order of advice. In short, with ``num_hidden = len(layer_dims) - 2``:
+The analysis keeps the lab's thresholds and order; the recommendation follows
+the literature and the lab's own measurements instead of the lab's table. With
+``num_hidden = len(layer_dims) - 2`` and ``hidden = layer_dims[1:-1]``:
 
 * depth category: ``num_hidden <= 3`` shallow, ``<= 10`` deep, else very deep;
-* issues, in this order: ``'wide_layers'`` if ``max(layer_dims) > 1000``;
-  ``'narrow_bottleneck'`` if the narrowest hidden layer has fewer than 10
-  units; ``'very_deep'`` if ``num_hidden > 20``; ``'irregular_width'`` if a
-  width ratio is ``> 10`` or ``< 0.1``;
-* the method comes from the table (activation x depth category), unknown
-  activations fall back to ``'he_normal'``; then wide layers turn
-  ``he_normal`` into ``adaptive_he``, an irregular width turns ``he_normal`` or
-  ``xavier_normal`` into ``width_aware``, and ``very_deep`` forces
-  ``spectral_norm``;
+* issues, in this order: ``'wide_layers'`` if a hidden layer has more than
+  1000 units; ``'narrow_bottleneck'`` if the narrowest hidden layer has fewer
+  than 10; ``'very_deep'`` if ``num_hidden > 20``; ``'irregular_width'`` if a
+  ratio of consecutive hidden widths is ``> 10`` or ``< 0.1``;
+* the method depends on the activation only (:data:`RECOMMENDATIONS`, each
+  entry with its source): He for the ReLU family (He et al. 2015), Xavier for
+  sigmoid, tanh (with PyTorch's gain 5/3) and linear layers (Glorot & Bengio
+  2010), LeCun for SELU (Klambauer et al. 2017); an activation not in the table
+  gets ``'he_normal'``. The issues add advice about the architecture
+  (normalization, residual connections), not another initializer;
 * confidence ``0.8``, ``+0.1`` for relu, sigmoid and tanh, ``-0.2`` for more
-  than two issues, clipped to ``[0.3, 0.95]``.
+  than two issues, clipped to ``[0.3, 0.95]``;
+* activation names are case-insensitive, surrounding spaces ignored (the rule
+  of the whole lab).
 
 Differences from the lab, on purpose:
 
-* the width ratios ``layer_dims[i+1] / layer_dims[i]`` leave out the last
-  step, hidden -> output. The lab includes it, so every binary classifier whose
-  last hidden layer has more than 10 units was "irregular": its own sigmoid
-  example ``[50, 100, 50, 25, 1]`` got ``width_aware`` although Part 10 says
-  sigmoid -> Xavier, and ``[1000, 2000, 1000, 1]`` got ``width_aware``;
+* the input and output widths are fixed by the data and the task, not design
+  choices: they count neither as wide layers nor in the width ratios. The lab
+  counted them, so every binary classifier ("25 -> 1") and every network on
+  flattened RGB images ("3072 -> 512") was "irregular", and a 3072-wide input
+  was a "wide layer";
+* the lab's depth overrides are gone: it gave deep ReLU networks
+  ``adaptive_he`` (Part 8 measures its depth factor shrinking the signal about
+  50 times over 10 layers), very deep ones ``spectral_norm`` (Part 10 measures
+  the signal vanishing), a 32-layer SELU network ``spectral_norm`` instead of
+  LeCun normal (the self-normalizing fixed point assumes LeCun's variance),
+  deep sigmoid/tanh networks ``layer_sequential`` and irregular ones
+  ``width_aware`` (Part 8 measures it not keeping the target variance). Depth
+  is handled by the architecture (residual connections, normalization), as in
+  practice (He et al. 2016; torchvision's ResNet uses He initialization,
+  ``mode='fan_out'`` for its convolutions, at every depth);
 * ``layer_dims`` and ``activation`` are checked, with messages; a network
   without hidden layer (``[5, 1]``) has no bottleneck and no width ratio
   instead of crashing on ``min([])``.
 
-The recommended names are the lab's method names; :data:`METHOD_FUNCTIONS`
-maps each to the initlab function that implements it.
+:data:`METHOD_FUNCTIONS` maps each returned name to the initlab function that
+implements it.
 """
 
 from __future__ import annotations
@@ -42,16 +56,39 @@ from ._validation import check_layer_dims
 
 __all__ = [
     "InitializationRecommender", "analyze_network", "recommend_initialization",
-    "RECOMMENDATIONS", "METHOD_FUNCTIONS",
+    "RECOMMENDATIONS", "DEFAULT_METHOD", "ADVICE", "TANH_ADVICE", "ALTERNATIVES", "METHOD_FUNCTIONS",
+    "normalize_activation",
 ]
 
-#: The lab's table: activation -> depth category -> method.
+#: activation -> method, with the source of each rule. Every method is meant with the
+#: activation's gain, :func:`initlab.calculate_gain` (5/3 for tanh), as PyTorch's init functions.
 RECOMMENDATIONS = {
-    "relu": {"shallow": "he_normal", "deep": "adaptive_he", "very_deep": "spectral_norm"},
-    "leaky_relu": {"shallow": "he_normal", "deep": "he_normal", "very_deep": "adaptive_he"},
-    "sigmoid": {"shallow": "xavier_normal", "deep": "xavier_normal", "very_deep": "layer_sequential"},
-    "tanh": {"shallow": "xavier_normal", "deep": "xavier_normal", "very_deep": "layer_sequential"},
-    "selu": {"shallow": "lecun_normal", "deep": "lecun_normal", "very_deep": "lecun_normal"},
+    "relu": "he_normal",          # He et al. 2015, Var(W) = 2 / fan_in
+    "leaky_relu": "he_normal",    # He et al. 2015, Eq. 15: 2 / ((1 + a^2) fan_in)
+    "elu": "he_normal",           # ReLU family (Clevert et al. 2016 used He's rule)
+    "sigmoid": "xavier_normal",   # Glorot & Bengio 2010
+    "tanh": "xavier_normal",      # Glorot & Bengio 2010, with PyTorch's gain 5/3 (or orthogonal, Saxe et al. 2014)
+    "linear": "xavier_normal",    # Glorot & Bengio 2010 derive it for the linear regime
+    "selu": "lecun_normal",       # Klambauer et al. 2017, self-normalizing networks
+}
+#: What an activation outside :data:`RECOMMENDATIONS` gets.
+DEFAULT_METHOD = "he_normal"
+
+#: issue -> advice, appended in this order: wide layers, narrow bottleneck, irregular width, very deep.
+ADVICE = {
+    "wide_layers": "Consider batch normalization for wide layers",
+    "narrow_bottleneck": "Narrow layers may cause information loss",
+    "irregular_width": "Consider layer-specific initialization",
+    "very_deep": "Consider residual connections",
+}
+#: Advice that comes first for tanh: the gain.
+TANH_ADVICE = "Use the gain 5/3 for tanh (initlab.calculate_gain('tanh'), as PyTorch)"
+
+#: method -> alternatives.
+ALTERNATIVES = {
+    "he_normal": ["he_uniform", "lsuv"],
+    "xavier_normal": ["xavier_uniform", "orthogonal"],
+    "lecun_normal": ["lecun_uniform", "lsuv"],
 }
 
 #: Every method name the recommender can return (alternatives included) ->
@@ -62,22 +99,29 @@ METHOD_FUNCTIONS = {
     "xavier_normal": "initlab.initializers.xavier_normal",
     "xavier_uniform": "initlab.initializers.xavier_uniform",
     "lecun_normal": "initlab.initializers.lecun_normal",
-    "adaptive_he": "initlab.custom.adaptive_he",
-    "spectral_norm": "initlab.custom.spectral_norm_init",
-    "layer_sequential": "initlab.custom.layer_sequential_init",
-    "width_aware": "initlab.custom.width_aware_init",
+    "lecun_uniform": "initlab.initializers.lecun_uniform",
+    "orthogonal": "initlab.initializers.orthogonal",
+    "lsuv": "initlab.custom.lsuv_init",
 }
 
 _COMMON_ACTIVATIONS = ("relu", "sigmoid", "tanh")
 
 
-def _check_activation(activation) -> str:
+def normalize_activation(activation) -> str:
+    """The lab-wide rule for activation names: a string, case-insensitive, spaces around ignored.
+
+    >>> normalize_activation(' ReLU ')
+    'relu'
+    """
     if not isinstance(activation, str):
         raise TypeError(
             f"activation must be a string such as 'relu', 'sigmoid' or 'tanh', got {activation!r} "
             f"of type {type(activation).__name__}."
         )
-    return activation
+    return activation.strip().lower()
+
+
+_check_activation = normalize_activation
 
 
 @reference("analyze_network")
@@ -91,6 +135,9 @@ def analyze_network(layer_dims, activation: str = "relu") -> dict:
     activation : str, default 'relu'
         Checked to be a string; the analysis does not depend on it (as in the lab).
 
+    The input and output widths are fixed by the data and the task: they count
+    neither as wide layers nor in the width ratios.
+
     Returns
     -------
     dict
@@ -98,8 +145,9 @@ def analyze_network(layer_dims, activation: str = "relu") -> dict:
         ``'num_hidden'``, ``'total_params'`` (weights and biases),
         ``'issues'`` (a list, in the order ``'wide_layers'``,
         ``'narrow_bottleneck'``, ``'very_deep'``, ``'irregular_width'``) and
-        ``'width_ratios'`` (``layer_dims[i+1] / layer_dims[i]``, last hidden ->
-        output step excluded).
+        ``'width_ratios'`` (``layer_dims[i+1] / layer_dims[i]`` between
+        consecutive hidden layers: the input -> first hidden and last hidden
+        -> output steps are left out).
 
     Examples
     --------
@@ -119,14 +167,15 @@ def analyze_network(layer_dims, activation: str = "relu") -> dict:
     else:
         depth_category = "very_deep"
 
+    hidden = dims[1:-1]
     issues = []
-    if max(dims) > 1000:
+    if hidden and max(hidden) > 1000:
         issues.append("wide_layers")
-    if num_hidden > 0 and min(dims[1:-1]) < 10:
+    if hidden and min(hidden) < 10:
         issues.append("narrow_bottleneck")
     if num_hidden > 20:
         issues.append("very_deep")
-    width_ratios = [dims[i + 1] / dims[i] for i in range(len(dims) - 2)]
+    width_ratios = [hidden[i + 1] / hidden[i] for i in range(len(hidden) - 1)]
     if width_ratios and (max(width_ratios) > 10 or min(width_ratios) < 0.1):
         issues.append("irregular_width")
 
@@ -142,7 +191,7 @@ def analyze_network(layer_dims, activation: str = "relu") -> dict:
 def _calculate_confidence(analysis: dict, activation: str) -> float:
     """The lab's confidence: 0.8, +0.1 for a common activation, -0.2 for > 2 issues, in [0.3, 0.95]."""
     base_confidence = 0.8
-    if activation.lower() in _COMMON_ACTIVATIONS:
+    if normalize_activation(activation) in _COMMON_ACTIVATIONS:
         base_confidence += 0.1
     if len(analysis["issues"]) > 2:
         base_confidence -= 0.2
@@ -150,36 +199,29 @@ def _calculate_confidence(analysis: dict, activation: str) -> float:
 
 
 def _get_alternatives(primary: str, activation: str) -> list[str]:
-    """The lab's alternatives to ``primary`` (``activation`` is unused, as in the lab)."""
-    if primary == "he_normal":
-        return ["he_uniform", "adaptive_he"]
-    if primary == "xavier_normal":
-        return ["xavier_uniform", "lecun_normal"]
-    if primary == "adaptive_he":
-        return ["he_normal", "spectral_norm"]
-    return ["he_normal", "xavier_normal"]
+    """Alternatives to ``primary`` (``activation`` is unused, as in the lab)."""
+    return list(ALTERNATIVES.get(primary, ["he_uniform", "lsuv"]))
 
 
 @reference("recommend_initialization")
 def recommend_initialization(layer_dims, activation: str = "relu", problem_type: str = "classification",
                              verbose: bool = False, *, recommendations: dict | None = None) -> dict:
-    """Recommend an initialization method for a fully connected network (the lab's rules).
+    """Recommend an initialization method for a fully connected network.
 
     Parameters
     ----------
     layer_dims : list of int
         Widths ``[n_0, n_1, ..., n_L]``, input first, at least two.
     activation : str, default 'relu'
-        Activation of the hidden layers, case-insensitive. One not in the table
-        falls back to ``'he_normal'``, as in the lab.
+        Activation of the hidden layers, case-insensitive, spaces around
+        ignored. One not in the table falls back to ``'he_normal'``.
     problem_type : str, default 'classification'
         Accepted for the lab's signature; the rules do not use it.
     verbose : bool, default False
         Print the analysis and the recommendation as the lab does (the lab's
         default is True).
     recommendations : dict, optional
-        Activation -> depth category -> method table; :data:`RECOMMENDATIONS`
-        by default.
+        Activation -> method table; :data:`RECOMMENDATIONS` by default.
 
     Returns
     -------
@@ -191,7 +233,11 @@ def recommend_initialization(layer_dims, activation: str = "relu", problem_type:
     --------
     >>> rec = recommend_initialization([50, 100, 50, 25, 1], 'sigmoid')
     >>> rec['method'], rec['alternatives']
-    ('xavier_normal', ['xavier_uniform', 'lecun_normal'])
+    ('xavier_normal', ['xavier_uniform', 'orthogonal'])
+    >>> recommend_initialization([32] + [64] * 30 + [1], 'SELU')['method']
+    'lecun_normal'
+    >>> recommend_initialization([3072, 512, 256, 10], 'relu')['analysis']['issues']
+    []
     """
     analysis = analyze_network(layer_dims, activation)
     table = RECOMMENDATIONS if recommendations is None else recommendations
@@ -206,26 +252,13 @@ def recommend_initialization(layer_dims, activation: str = "relu", problem_type:
         if analysis["issues"]:
             print(f"  Potential issues: {', '.join(analysis['issues'])}")
 
-    if activation.lower() in table:
-        base_rec = table[activation.lower()][analysis["depth_category"]]
-    else:
-        base_rec = "he_normal"  # default fallback, as in the lab
-
-    final_rec = base_rec
-    additional_advice = []
-    if "wide_layers" in analysis["issues"]:
-        additional_advice.append("Consider batch normalization for wide layers")
-        if base_rec == "he_normal":
-            final_rec = "adaptive_he"
-    if "narrow_bottleneck" in analysis["issues"]:
-        additional_advice.append("Narrow layers may cause information loss")
-    if "irregular_width" in analysis["issues"]:
-        additional_advice.append("Consider layer-specific initialization")
-        if base_rec in ["he_normal", "xavier_normal"]:
-            final_rec = "width_aware"
-    if "very_deep" in analysis["issues"]:
-        additional_advice.append("Consider residual connections")
-        final_rec = "spectral_norm"
+    name = normalize_activation(activation)
+    method = table.get(name, DEFAULT_METHOD)
+    additional_advice = [TANH_ADVICE] if name == "tanh" else []
+    for issue in ("wide_layers", "narrow_bottleneck", "irregular_width", "very_deep"):
+        if issue in analysis["issues"]:
+            additional_advice.append(ADVICE[issue])
+    final_rec = method
 
     if verbose:
         print(f"\nRecommendation: {final_rec.replace('_', ' ').title()}")

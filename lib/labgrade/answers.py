@@ -128,6 +128,7 @@ CORRECT = [
     Answer("adaptive_he_if_chain", "08", "adaptive_he", C,
            why="gain from an if/elif chain, variance computed first", code="""
         gen = np.random.default_rng(rng)
+        activation = activation.strip().lower() if isinstance(activation, str) else activation
         if activation == "relu":
             gain2 = 2.0
         elif activation == "leaky_relu":
@@ -155,11 +156,9 @@ CORRECT = [
             raise ValueError(f"num_hidden must be >= 0, got {num_hidden!r}")
         if recurrent:
             return "orthogonal"
-        shallow = {"relu": "he_normal", "leaky_relu": "he_normal", "elu": "he_normal",
-                   "sigmoid": "xavier_normal", "tanh": "xavier_normal", "selu": "lecun_normal"}
-        deep = dict(shallow, relu="adaptive_he", leaky_relu="adaptive_he", elu="adaptive_he")
-        table = shallow if num_hidden <= 10 else deep
-        return table.get(activation.lower(), "variance_scaling")
+        table = {"relu": "he_normal", "leaky_relu": "he_normal", "elu": "he_normal",
+                 "sigmoid": "xavier_normal", "tanh": "xavier_normal", "selu": "lecun_normal"}
+        return table.get(activation.strip().lower(), "variance_scaling")
     """),
     Answer("variance_scaling_truncnorm_by_inverse_cdf", "02", "variance_scaling", C,
            why="truncated normal by inverse CDF (scipy) instead of rejection", code="""
@@ -219,6 +218,92 @@ CORRECT = [
         v = [np.asarray(a, dtype=float).var() for a in arrays]
         return [float(v[i + 1] / v[i]) for i in range(len(v) - 1)]
     """),
+    # ---------------------------------------------------------------- Parts 7-10: written another way
+    Answer("convergence_epochs_numpy_argmax", "07", "convergence_epochs", C,
+           why="numpy arrays and argmax, ints converted at the end", code="""
+        finals = np.array([np.asarray(h["test_accuracies"], dtype=float)[-1] for h in training_results.values()])
+        target = fraction * finals.max()
+        out = {}
+        for method, h in training_results.items():
+            hit = np.asarray(h["test_accuracies"], dtype=float) >= target
+            out[method] = int(np.argmax(hit)) if hit.any() else None
+        return out
+    """),
+    Answer("adaptive_he_value_error_subclass", "08", "adaptive_he", C,
+           why="raises its own ValueError subclass; gain from initlab.calculate_gain", code="""
+        class UnknownActivationError(ValueError):
+            pass
+
+        known = ("relu", "leaky_relu", "tanh", "sigmoid", "linear", "selu")
+        name = activation.strip().lower() if isinstance(activation, str) else None
+        if name not in known:
+            raise UnknownActivationError(f"unknown activation {activation!r}")
+        gain = initlab.calculate_gain(name, negative_slope if name == "leaky_relu" else None)
+        fan_in, _ = initlab.compute_fans(shape)
+        gen = np.random.default_rng(rng)
+        return gen.standard_normal(shape) * (gain / np.sqrt(fan_in) / np.sqrt(1.0 + 0.1 * layer_depth))
+    """),
+    Answer("analyze_network_ordered_dict_numpy", "09", "analyze_network", C,
+           why="an OrderedDict built with numpy, plain values converted; tuples accepted", code="""
+        from collections import OrderedDict
+
+        if not isinstance(layer_dims, (list, tuple)) or len(layer_dims) < 2:
+            raise ValueError(f"layer_dims must be a list or tuple of at least two widths, got {layer_dims!r}")
+        if any(isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w <= 0 for w in layer_dims):
+            raise ValueError(f"layer_dims must hold positive ints, got {layer_dims!r}")
+        if not isinstance(activation, str):
+            raise TypeError("activation must be a string")
+        dims = np.array(layer_dims, dtype=np.int64)
+        hidden = dims[1:-1]
+        ratios = (hidden[1:] / hidden[:-1]).tolist()
+        nh = len(dims) - 2
+        found = OrderedDict([
+            ("wide_layers", hidden.size > 0 and hidden.max() > 1000),
+            ("narrow_bottleneck", hidden.size > 0 and hidden.min() < 10),
+            ("very_deep", nh > 20),
+            ("irregular_width", bool(ratios) and (max(ratios) > 10 or min(ratios) < 0.1)),
+        ])
+        return OrderedDict(
+            depth_category="shallow" if nh <= 3 else "deep" if nh <= 10 else "very_deep",
+            num_hidden=nh,
+            total_params=int(np.sum(dims[:-1] * dims[1:] + dims[1:])),
+            issues=[k for k, v in found.items() if v],
+            width_ratios=ratios,
+        )
+    """),
+    Answer("recommend_value_error_subclass_and_table_loop", "09", "recommend_initialization", C,
+           why="its own ValueError subclass for a bad activation type check, advice from a loop", code="""
+        class BadArgumentError(ValueError):
+            pass
+
+        if not isinstance(activation, str):
+            raise BadArgumentError(f"activation must be a string, got {activation!r}")
+        analysis = analyze_network(layer_dims, activation)
+        name = activation.strip().lower()
+        method = RECOMMENDATIONS.get(name, DEFAULT_METHOD)
+        advice = [TANH_ADVICE] if name == "tanh" else []
+        advice += [ADVICE[k] for k in ("wide_layers", "narrow_bottleneck", "irregular_width", "very_deep")
+                   if k in analysis["issues"]]
+        confidence = 0.8 + (0.1 if name in ("relu", "sigmoid", "tanh") else 0.0)
+        confidence -= 0.2 if len(analysis["issues"]) > 2 else 0.0
+        return {"method": method, "confidence": min(max(confidence, 0.3), 0.95),
+                "alternatives": list(ALTERNATIVES[method]), "advice": advice, "analysis": analysis}
+    """),
+    Answer("choose_initializer_helper_cell", "10", "choose_initializer", C,
+           why="a helper defined in an extra cell between the solution and its test", helper="""
+        def _tree_leaf(name):
+            for family, leaf in ((("relu", "leaky_relu", "elu"), "he_normal"),
+                                 (("sigmoid", "tanh"), "xavier_normal"), (("selu",), "lecun_normal")):
+                if name in family:
+                    return leaf
+            return "variance_scaling"
+    """, code="""
+        if not isinstance(activation, str):
+            raise TypeError("activation must be a string")
+        if isinstance(num_hidden, bool) or not isinstance(num_hidden, (int, np.integer)) or num_hidden < 0:
+            raise ValueError(f"num_hidden must be an int >= 0, got {num_hidden!r}")
+        return "orthogonal" if recurrent else _tree_leaf(activation.strip().lower())
+    """),
 ]
 
 WRONG = [
@@ -267,7 +352,7 @@ WRONG = [
            "as the bound", subs=[("bound = math.sqrt(3.0 * variance)", "bound = math.sqrt(variance)")]),
     # ---------------------------------------------------------------- Part 8
     Answer("adaptive_he_ignores_activation", "08", "adaptive_he", W, ("test_adaptive_he",),
-           "activation", subs=[("std = gains[activation] /", "std = np.sqrt(2.0) /")]),
+           "activation", subs=[("std = gains[name] /", "std = np.sqrt(2.0) /")]),
     Answer("adaptive_he_depth_not_rooted", "08", "adaptive_he", W, ("test_adaptive_he",),
            "sqrt(1 + 0.1", subs=[("/ np.sqrt(1.0 + 0.1 * layer_depth)", "/ (1.0 + 0.1 * layer_depth)")]),
     Answer("spectral_norm_frobenius", "08", "spectral_norm_init", W, ("test_spectral_norm_init",),
@@ -280,10 +365,12 @@ WRONG = [
            subs=[("if num_hidden <= 3:", "if num_hidden < 3:")]),
     Answer("analyze_wide_non_strict", "09", "analyze_network", W,
            ("test_analyze_network", "test_recommend_initialization"), ">=",
-           subs=[("if max(dims) > 1000:", "if max(dims) >= 1000:")]),
-    Answer("analyze_includes_output_ratio", "09", "analyze_network", W,
+           subs=[("if hidden and max(hidden) > 1000:", "if hidden and max(hidden) >= 1000:")]),
+    Answer("analyze_includes_input_ratio", "09", "analyze_network", W,
            ("test_analyze_network", "test_recommend_initialization"), "left out",
-           subs=[("for i in range(len(dims) - 2)]", "for i in range(len(dims) - 1)]")]),
+           why="the lab's ratios: the input -> first hidden step included",
+           subs=[("width_ratios = [hidden[i + 1] / hidden[i] for i in range(len(hidden) - 1)]",
+                  "width_ratios = [dims[i + 1] / dims[i] for i in range(len(dims) - 2)]")]),
     Answer("recommend_advice_order", "09", "recommend_initialization", W, ("test_recommend_initialization",),
            "advice", subs=[(
                '    if "narrow_bottleneck" in issues:\n        advice.append(ADVICE["narrow_bottleneck"])\n', ""), (
@@ -294,8 +381,10 @@ WRONG = [
            ("test_recommend_initialization",), "two",
            subs=[("if len(issues) > 2:", "if len(issues) >= 2:")]),
     # ---------------------------------------------------------------- Part 10
-    Answer("choose_boundary_off_by_one", "10", "choose_initializer", W, ("test_choose_initializer",),
-           "10", subs=[("if num_hidden <= 10 else", "if num_hidden < 10 else")]),
+    Answer("choose_lab_adaptive_he", "10", "choose_initializer", W, ("test_choose_initializer",),
+           "adaptive_he", why="the original lab's tree: adaptive_he beyond 10 hidden layers",
+           subs=[('        return "he_normal"\n',
+                  '        return "he_normal" if num_hidden <= 10 else "adaptive_he"\n')]),
     Answer("choose_ignores_recurrent", "10", "choose_initializer", W, ("test_choose_initializer",),
            "recurrent", subs=[('    if recurrent:\n        return "orthogonal"\n', "")]),
     # ---------------------------------------------------------------- Part 4
@@ -373,6 +462,24 @@ WRONG = [
            why="[X] + pre_activations: refuses the tuple the spec allows",
            subs=[("variances = [float(np.var(X))] + [float(np.var(Z)) for Z in pre_activations]",
                   "variances = [float(np.var(Z)) for Z in [X] + pre_activations]")]),
+    # ---------------------------------------------------------------- Parts 7-10: hints and name rules
+    Answer("convergence_zero_for_never", "07", "convergence_epochs", W, ("test_convergence_epochs",),
+           "returned 0", why="0 instead of None for a method that never reaches the target",
+           subs=[("        result[method] = None\n", "        result[method] = 0\n")]),
+    Answer("adaptive_he_case_sensitive", "08", "adaptive_he", W, ("test_adaptive_he",),
+           "case-insensitive", why="'ReLU' refused: names compared as given",
+           subs=[("name = activation.strip().lower() if isinstance(activation, str) else None",
+                  "name = activation if isinstance(activation, str) else None")]),
+    Answer("analyze_wide_counts_input", "09", "analyze_network", W,
+           ("test_analyze_network", "test_recommend_initialization"), "input width",
+           why="the lab's rule: a 3072-pixel input is a wide layer",
+           subs=[("if hidden and max(hidden) > 1000:", "if max(dims) > 1000:")]),
+    Answer("recommend_no_strip", "09", "recommend_initialization", W, ("test_recommend_initialization",),
+           "spaces around", why="' relu ' not recognized: lower() without strip()",
+           subs=[("    name = activation.strip().lower()\n", "    name = activation.lower()\n")]),
+    Answer("choose_no_strip", "10", "choose_initializer", W, ("test_choose_initializer",),
+           "spaces", why="' relu ' not recognized: lower() without strip()",
+           subs=[("    name = activation.strip().lower()\n", "    name = activation.lower()\n")]),
 ]
 
 ANSWERS = CORRECT + WRONG

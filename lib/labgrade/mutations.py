@@ -120,10 +120,9 @@ MUTATIONS: dict[str, Mutation] = {m.name: m for m in [
              "if len(issues) > 2:", "if len(issues) >= 2:",
              why="off-by-one threshold: confidence lowered for two issues already"),
     # --- Part 10: the decision tree ---------------------------------------------------------------
-    Mutation("choose_depth_off_by_one", NB10, "choose_initializer",
-             'return "he_normal" if num_hidden <= 10 else "adaptive_he"',
-             'return "he_normal" if num_hidden < 10 else "adaptive_he"',
-             why="off-by-one threshold: 10 hidden layers already get adaptive_he"),
+    Mutation("choose_case_sensitive", NB10, "choose_initializer",
+             "name = activation.strip().lower()", "name = activation",
+             why="activation names compared as given: 'ReLU' is not 'relu' (the lab's rule is case-insensitive)"),
 ]}
 
 
@@ -164,9 +163,9 @@ STUDENTS: list[SampleStudent] = [
                   ("xavier_is_lecun", "dead_is_zero_fraction")),
     SampleStudent("s06_uniform_bounds", "uniform bounds and truncation without their constants",
                   ("bound_is_std", "xavier_uniform_sqrt3", "truncated_no_correction", "no_value_error")),
-    SampleStudent("s07_off_by_one", "off-by-one thresholds and indices (Parts 5, 7, 9, 10)",
+    SampleStudent("s07_off_by_one", "off-by-one thresholds and indices (Parts 5, 7, 9), case-sensitive names (Part 10)",
                   ("ratios_skip_input", "convergence_one_based", "depth_threshold_off_by_one",
-                   "choose_depth_off_by_one")),
+                   "choose_case_sensitive")),
     SampleStudent("s08_backprop", "forgotten derivative in backprop, Frobenius norm, confidence threshold",
                   ("backprop_no_derivative", "spectral_frobenius", "confidence_threshold_off_by_one")),
     SampleStudent("s09_late", "complete and correct, submitted after the due date", late=True),

@@ -51,7 +51,7 @@ LOST: dict[str, dict[str, list[str] | str]] = {
         NB07: ["test_convergence_epochs"],                           # convergence_one_based
         # depth_threshold_off_by_one: recommend_initialization calls the student's analyze_network
         NB09: ["test_analyze_network", "test_recommend_initialization"],
-        NB10: ["test_choose_initializer"],                           # choose_depth_off_by_one
+        NB10: ["test_choose_initializer"],                           # choose_case_sensitive
     },
     "s08_backprop": {
         # backprop_no_derivative: the output layer's gradients are still right
