@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .results import Row, StudentSummary
+from .staging import student_id_problem
 from .untrusted import CELL_MAX, plain
 
 
@@ -50,7 +51,8 @@ def point_biserial(passed: np.ndarray, rest: np.ndarray) -> float:
 
 
 def analyse(rows: list[Row], summaries: list[StudentSummary]) -> dict:
-    absent = {s.student for s in summaries if s.message == "no submission"}
+    # left out: no submission at all, or a folder name that is not a valid student id (never graded)
+    absent = {s.student for s in summaries if s.message == "no submission" or student_id_problem(s.student)}
     students = [s.student for s in summaries if s.student not in absent]
     items = []
     seen = set()
@@ -141,6 +143,7 @@ def render(rows: list[Row], summaries: list[StudentSummary], title: str = "") ->
         "title": plain(title, 200),
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "n_students": len(a["students"]),
+        "n_absent": len(a["absent"]),
         "absent": [_label(s) for s in a["absent"][:MAX_ABSENT_LISTED]]
         + (["..."] if len(a["absent"]) > MAX_ABSENT_LISTED else []),
         "status_counts": ", ".join(f"{plain(k, 40)} {v}" for k, v in sorted(status_counts.items())),

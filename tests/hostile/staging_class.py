@@ -64,6 +64,8 @@ LINKS = {
     "dir_symlink": ("symbolic link", "submitted/dir_symlink is a symlink to alice's folder"),
     "wi_symlink": ("symbolic link", "submitted/wi_symlink/weight_init is a symlink to alice's"),
 }
+EXTRA_LINKS = {"gradebook.db": "gradebook", "source.ipynb": "source", "passwd": "passwd",
+               "classmate.ipynb": "classmate", "zero": "zero"}
 PAYLOAD_FILES = ("initlab.py", "labcheck.py", "ipykernel_launcher.py", "sitecustomize.py", "nbgrader_config.py",
                  "usercustomize.py")
 
@@ -203,24 +205,17 @@ def graded_class() -> dict:
     (ws.submitted / "dir_symlink").symlink_to(ws.submitted / VICTIM)
     (ws.submitted / "wi_symlink").mkdir()
     (ws.submitted / "wi_symlink" / ASSIGNMENT).symlink_to(ws.submission(VICTIM))
-    # a plain release notebook with links and files beside it (never copied)
-    d = folder("beside_links")
+    # a plain release notebook with links, Python files that would shadow modules if they were on
+    # sys.path, a package folder and a timestamp.txt that is a link beside it (never copied)
+    d = folder("extras")
     nbformat.write(release_nb, d / f"{NB}.ipynb")
-    (d / "gradebook.db").symlink_to(ws.workdir / "gradebook.db")
-    (d / "source.ipynb").symlink_to(src_path)
-    (d / "passwd").symlink_to("/etc/passwd")
-    (d / "classmate.ipynb").symlink_to(victim_nb)
-    (d / "zero").symlink_to("/dev/zero")
-    # a plain release notebook with Python files that would shadow modules if they were on sys.path
-    d = folder("pyfiles")
-    nbformat.write(release_nb, d / f"{NB}.ipynb")
+    for name, target in EXTRA_LINKS.items():
+        (d / name).symlink_to({"gradebook": ws.workdir / "gradebook.db", "source": src_path, "passwd": "/etc/passwd",
+                               "classmate": victim_nb, "zero": "/dev/zero"}[target])
     for name in PAYLOAD_FILES:
         (d / name).write_text(_payload(name))
     (d / "initlab").mkdir()
     (d / "initlab" / "__init__.py").write_text(_payload("initlab/__init__.py"))
-    # a timestamp that is a link (refused, reported), with the release notebook
-    d = folder("ts_link")
-    nbformat.write(release_nb, d / f"{NB}.ipynb")
     (d / "timestamp.txt").unlink()
     (d / "timestamp.txt").symlink_to(ws.submission(VICTIM) / "timestamp.txt")
     # active content and formula/script/huge messages
@@ -229,7 +224,7 @@ def graded_class() -> dict:
     for bad in BAD_FOLDERS:
         nbformat.write(complete, folder(bad) / f"{NB}.ipynb")
 
-    hostile = ["plain", *LINKS, "beside_links", "pyfiles", "ts_link", "xss"]
+    hostile = ["plain", *LINKS, "extras", "xss"]
     roster = [VICTIM, *hostile, *submitted_names_bad(ws), *BAD_ROSTER_ONLY]
     before = {"source": digest(src_path.parent), "submitted": digest(ws.submitted),
               "outside": digest(outside), "release": digest(release)}

@@ -48,7 +48,7 @@ def test_victim_keeps_full_points(graded):
     assert graded["result"]["runs"][sc.VICTIM].notebooks[sc.NB] == "ok"
 
 
-@pytest.mark.parametrize("student", ["plain", *sc.LINKS, "beside_links", "pyfiles", "ts_link", "xss"])
+@pytest.mark.parametrize("student", ["plain", *sc.LINKS, "extras", "xss"])
 def test_hostile_submission_gains_nothing(graded, student):
     """Each scores what a plain copy of the release scores: 0 on every autograded item."""
     for gid in sc.AUTO_ITEMS:
@@ -79,19 +79,17 @@ def test_refused_file_is_failed_and_reported(graded, student):
 def test_files_beside_the_notebook_are_listed_not_copied(graded):
     ws = graded["ws"]
     students = {r["student"]: r["message"] for r in _csv(ws.reports / "students.csv")}
-    for student, names in (("beside_links", ["gradebook.db", "source.ipynb", "passwd", "classmate.ipynb", "zero"]),
-                           ("pyfiles", [*sc.PAYLOAD_FILES, "initlab"])):
-        assert graded["result"]["runs"][student].notebooks[sc.NB] == "ok"     # the notebook itself is graded
-        for name in names:
-            assert name in students[student], (student, name, students[student])
-        for out in (ws.autograded_dir(student), ws.feedback / student / ASSIGNMENT):
-            assert sorted(p.name for p in out.iterdir()) in (
-                [f"{sc.NB}.ipynb", "timestamp.txt"], [f"{sc.NB}.html", "timestamp.txt"]), (student, out)
+    assert graded["result"]["runs"]["extras"].notebooks[sc.NB] == "ok"     # the notebook itself is graded
+    for name in [*sc.EXTRA_LINKS, *sc.PAYLOAD_FILES, "initlab"]:
+        assert name in students["extras"], (name, students["extras"])
+    for out in (ws.autograded_dir("extras"), ws.feedback / "extras" / ASSIGNMENT):
+        # timestamp.txt was refused: only the notebook (and its feedback page) is there
+        assert sorted(p.name for p in out.iterdir()) in ([f"{sc.NB}.ipynb"], [f"{sc.NB}.html"]), out
 
 
 def test_refused_timestamp_is_reported(graded):
     students = {r["student"]: r["message"] for r in _csv(graded["ws"].reports / "students.csv")}
-    assert "refused at staging: timestamp.txt (is a symbolic link" in students["ts_link"]
+    assert "refused at staging: timestamp.txt (is a symbolic link" in students["extras"]
 
 
 def test_payloads_never_ran(graded):
