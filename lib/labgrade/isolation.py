@@ -181,7 +181,124 @@ def judge_notebook(student_nb, source_nb):
         cells.append(cell)
         emit_added(k)
     out.cells = cells
+    prune_mirrors(cells)
     return out, plan, sources
+
+
+# --- which of the instructor's plain cells the judge itself must run ------------------------------------
+
+_GLOBAL_RNG = {"seed", "rand", "randn", "random", "randint", "normal", "uniform", "standard_normal", "choice",
+               "shuffle", "permutation", "random_sample", "set_state", "binomial", "poisson", "exponential"}
+_DYNAMIC = {"exec", "eval", "globals", "vars", "locals", "__import__", "get_ipython"}
+
+
+def _stores(node) -> set[str]:
+    out = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, ast.arg):
+            out.add(n.arg)
+    return out
+
+
+def _base(node):
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _cell_names(code: str):
+    """(names it may change, names it reads from earlier cells, module aliases it imports, whether it
+    draws from a global random state, whether it must run anyway) for one cell; None if it is not
+    plain Python (magics). Changing a name includes assigning it, assigning into it
+    (``x[0] = ...``, ``x.a = ...``), calling a method of it (``rng.normal()``, ``h.append()``) and
+    passing it to a call (which may mutate it)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    changes, reads, modules, rng, dynamic = set(), set(), set(), False, False
+    bound: set[str] = set()
+    for stmt in tree.body:
+        stores = _stores(stmt)
+        loads = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        loads |= {n.target.id for n in ast.walk(stmt) if isinstance(n, ast.AugAssign)
+                  and isinstance(n.target, ast.Name)}
+        reads |= loads - bound - (stores - {n.target.id for n in ast.walk(stmt) if isinstance(n, ast.AugAssign)
+                                            and isinstance(n.target, ast.Name)})
+        changes |= stores
+        for n in ast.walk(stmt):
+            if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.ctx, (ast.Store, ast.Del)):
+                if (b := _base(n)) is not None:
+                    changes.add(b)
+            elif isinstance(n, ast.Call):
+                if isinstance(n.func, ast.Attribute) and (b := _base(n.func.value)) is not None:
+                    changes.add(b)
+                for a in [*n.args, *(k.value for k in n.keywords)]:
+                    if (b := _base(a.value if isinstance(a, ast.Starred) else a)) is not None:
+                        changes.add(b)
+                if isinstance(n.func, ast.Name) and n.func.id in _DYNAMIC:
+                    dynamic = True
+            elif isinstance(n, (ast.Import, ast.ImportFrom)):
+                for a in n.names:
+                    modules.add((a.asname or a.name).split(".")[0])
+                if isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names):
+                    dynamic = True
+            elif isinstance(n, ast.Attribute) and n.attr in _GLOBAL_RNG:
+                base = n.value
+                if isinstance(base, ast.Attribute) and base.attr == "random" or \
+                        isinstance(base, ast.Name) and base.id == "random":
+                    rng = True
+            elif isinstance(n, ast.Name) and n.id in _DYNAMIC:
+                dynamic = True
+        bound |= stores
+    return changes, reads, modules, rng, dynamic
+
+
+def prune_mirrors(cells) -> None:
+    """Mark (``labgrade.judge_skips``) the instructor's plain cells the judge need not run itself.
+
+    The worker runs every cell of the student's notebook; the judge runs the source version of
+    a plain cell only for what later test cells read. A plain cell is skipped in the judge when
+    it has no dynamic code (exec, globals(), magics), no draw from a global random
+    state that a later cell also draws from, and no name (beside imported modules and the
+    graded functions, whose proxies the judge binds) that a later test cell or a kept plain
+    cell uses. The judge then runs only its import statements, and the cell's output in the
+    autograded notebook is the worker's text output.
+    A demo that calls the student's function 10,000 times costs the judge nothing.
+    """
+    info = []
+    modules: set[str] = set()
+    graded: set[str] = set()
+    for cell in cells:
+        lg = cell.get("metadata", {}).get("labgrade") or {}
+        graded.update(lg.get("names") or [])
+        parsed = _cell_names(cell.source) if cell.cell_type == "code" else None
+        if parsed:
+            modules |= parsed[2]
+        info.append(parsed)
+    ignore = modules | graded
+    needed: set[str] = set()
+    later_rng = False
+    for cell, parsed in zip(reversed(cells), reversed(info), strict=True):
+        lg = cell.get("metadata", {}).get("labgrade") or {}
+        kind = lg.get("kind")
+        if cell.cell_type != "code" or kind == "student":
+            continue
+        if parsed is None:
+            needed = {"*"}          # not analysable: everything before it is needed
+            later_rng = True
+            continue
+        changes, reads, _mods, rng, dynamic = parsed
+        if kind == "mirror" and not (dynamic or (rng and later_rng) or "*" in needed
+                                     or (changes - ignore) & needed):
+            lg["judge_skips"] = True
+            continue
+        needed = (needed - (changes - reads)) | (reads - ignore)
+        later_rng = later_rng or rng or kind == "test"
 
 
 # --- what the submitted source does, read by the judge (the worker cannot hide it) ----------------------
@@ -275,8 +392,11 @@ def submission_source_flags(student_nb, source_nb) -> list[str]:
         if src is not None and not meta.get("solution") and src.source == cell.source:
             continue                      # an instructor's cell, unchanged
         where = f"cell {meta.get('grade_id') or i + 1}"
+        # what the instructor's own version of an edited cell does is not the student's doing
+        theirs = set(source_flags(src.source, graded, where)) if src is not None and not meta.get("solution") \
+            else set()
         for f in source_flags(cell.source, graded, where):
-            if f not in flags:
+            if f not in flags and f not in theirs:
                 flags.append(f)
     return flags
 
@@ -341,7 +461,8 @@ class ArmJudge(Preprocessor):
             lg = cell.get("metadata", {}).get("labgrade")
             if cell.cell_type == "code" and isinstance(lg, dict) and lg.get("kind"):
                 names = " ".join(lg.get("names") or [])
-                cell.source = f"%%lg {lg['kind']} {lg['key']} {names}".rstrip() + "\n" + cell.source
+                kind = "mirror-only" if lg.get("judge_skips") else lg["kind"]
+                cell.source = f"%%lg {kind} {lg['key']} {names}".rstrip() + "\n" + cell.source
         return nb, resources
 
 

@@ -122,11 +122,12 @@ class Worker:
                                f"({type(exc).__name__}); its stderr ends with: {tail!r}") from None
         finally:
             errlog.close()
+        replay_until = time.monotonic() + self.timeout      # the whole replay, not each cell
         for req, bufs in self.history:
             try:
-                self._roundtrip(req, bufs, time.monotonic() + self.timeout)
+                self._roundtrip(req, bufs, replay_until)
             except Exception:
-                pass
+                break
 
     def kill(self) -> None:
         if self.proc is not None:
@@ -456,14 +457,18 @@ def run_student_cell(code: str, names: list[str], user_ns: dict, filename: str =
         _raise_from(resp.get("exc", {}))
 
 
-def mirror(code: str, filename: str) -> None:
-    """Run a cell of the student's notebook that the judge runs its own version of (output not shown)."""
+def mirror(code: str, filename: str, *, show: bool = False) -> None:
+    """Run a cell of the student's notebook that the judge runs its own version of (output not
+    shown), or, with ``show``, one the judge skips (:func:`labgrade.isolation.prune_mirrors`):
+    its text output is then the cell's."""
     if not code.strip():
         return
     req = {"op": "exec", "mode": "mirror", "code": code, "filename": filename}
+    if show:
+        req["show"] = 1
     _send_rng(req)
     w = worker()
-    w.request(req, quiet=True)
+    w.request(req, quiet=not show)
     w.history.append((req, []))
     _take_rng({}, adopt=False)
 
@@ -595,6 +600,12 @@ def load_ipython_extension(ip) -> None:
             if kind == "student":
                 run_student_cell(cell, [n for n in names.split() if n.isidentifier()], ip.user_ns,
                                  filename=_cell_filename(key))
+                return None
+            if kind == "mirror-only":
+                mirror(str(plan.get(key, "")), _cell_filename(key), show=True)
+                imports = [n for n in ast.parse(cell).body if isinstance(n, (ast.Import, ast.ImportFrom))]
+                if imports:
+                    exec(compile(ast.Module(imports, []), _cell_filename(key) + " (course)", "exec"), ip.user_ns)
                 return None
             if kind == "mirror":
                 mirror(str(plan.get(key, "")), _cell_filename(key))

@@ -314,7 +314,6 @@ def serve(fin, fout) -> None:
                     resp["seen"] = [str(s) for s in seen]
                     resp["spied"] = [len(c) for c in spied]
                 sys.stdout, sys.stderr = real_out, real_err
-                _check_patches()
                 vars(builtins).update(_builtins)
                 try:
                     resp["value"] = codec.encode(codec.to_plain(value), bufs=out_bufs)
@@ -353,6 +352,8 @@ def serve(fin, fout) -> None:
             # a cell the judge also runs: its output is the judge's, and warnings it raised are
             # raised again when the judge's run calls the same code (as in the student's notebook)
             warnings._filters_mutated()
+            if req.get("show"):          # one the judge does not run: its text output is the cell's
+                resp["out"], resp["err"] = out.text(), err.text()
         else:
             resp["out"], resp["err"] = out.text(), err.text()
             if out.dropped or err.dropped:
