@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from initlab import _guard
@@ -95,9 +97,16 @@ def check_std(values, std, name: str, *, rtol=0.1, hints=None) -> None:
 
 
 def check_dict_keys(value, name: str, keys) -> dict:
-    """Assert ``value`` is a plain dict holding at least ``keys``."""
+    """Assert ``value`` is a dict (any Mapping) holding at least ``keys``; return it as a plain dict.
+
+    A Mapping (``OrderedDict``, ``defaultdict``, ...) is a dict as far as the
+    spec goes: it is copied into a plain dict, whose values the caller then
+    checks one by one (numbers and plain arrays only, see :func:`check_close`).
+    """
     if type(value) is not dict:
-        raise AssertionError(f"{name} should return a dict, got {type(value).__name__}.")
+        if not isinstance(value, Mapping):
+            raise AssertionError(f"{name} should return a dict, got {type(value).__name__}.")
+        value = {key: value[key] for key in list(value.keys())}
     missing = [k for k in keys if k not in value]
     if missing:
         raise AssertionError(f"{name} is missing the key(s) {missing}; it has {sorted(map(str, value))}.")
