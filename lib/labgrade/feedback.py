@@ -158,9 +158,9 @@ class HideHiddenTests(Preprocessor):
 # template renders markdown without nbconvert's own ``clean_html`` even with ``sanitize_html``. The
 # feedback is generated with ``HTMLExporter.sanitize_html = True`` (no javascript or widget outputs,
 # SVG as <img>), with this module's ``markdown2html`` and ``clean_html`` as the exporter's filters
-# (every piece of notebook HTML passes an allow-list: formatting, tables, links, images, no script,
-# no event handlers, no style, no javascript: or data: links), and with :class:`SanitizeFeedback`,
-# which keeps only outputs the page renders safely.
+# (every piece of notebook HTML passes an allow-list: formatting, tables, links, embedded images; no
+# script, no event handlers, no style, no javascript: or data: links, no image from a URL), and
+# with :class:`SanitizeFeedback`, which keeps only outputs the page renders safely.
 
 SAFE_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt", "em",
@@ -186,7 +186,7 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
         return v.startswith(("http:", "https:", "mailto:", "#")) or ":" not in v.split("/")[0]
     if tag == "img" and name == "src":
         v = value.strip()
-        return bool(IMAGE_DATA.match(v)) or v.lower().startswith(("http:", "https:"))
+        return bool(IMAGE_DATA.match(v))      # embedded images only: the page loads nothing from elsewhere
     if tag == "img" and name in ("alt", "width", "height"):
         return True
     if tag in ("td", "th") and name in ("colspan", "rowspan", "align"):

@@ -125,6 +125,8 @@ def _xss_notebook(release_nb):
         f"<style>body{{background:url(javascript:{XSS})}}</style>")
     raw = nbformat.v4.new_raw_cell(f"<script>alert('{XSS}-raw')</script>", metadata={"raw_mimetype": "text/html"})
     code = nbformat.v4.new_code_cell(
+        "import os, sys\n"
+        "print('SAFEPATH', sys.flags.safe_path, '' in sys.path, os.getcwd() in sys.path)\n"
         "from IPython.display import HTML, SVG, Javascript, Markdown, display\n"
         f"display(HTML(\"<script>alert('{XSS}-html')</script><b onmouseover=\\\"alert('{XSS}-b')\\\">b</b>\"))\n"
         f"display(Javascript(\"alert('{XSS}-js')\"))\n"

@@ -92,6 +92,17 @@ def test_refused_timestamp_is_reported(graded):
     assert "refused at staging: timestamp.txt (is a symbolic link" in students["extras"]
 
 
+def test_kernel_runs_with_safe_path(graded):
+    """The kernel nbgrader started (cwd = the autograded notebook's folder) has PYTHONSAFEPATH: neither
+    '' nor that folder is on sys.path (IPython adds '' unless safe_path is set)."""
+    import nbformat
+
+    nb = nbformat.read(graded["ws"].autograded_dir("xss") / f"{sc.NB}.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                      if o.get("output_type") == "stream")
+    assert "SAFEPATH True False False" in printed, printed[:300]
+
+
 def test_payloads_never_ran(graded):
     assert not list((graded["tmp"] / "marks").iterdir()), "a Python file of a submission was imported"
 
