@@ -8,7 +8,7 @@ test session.
 
 Every hostile submission would score the full 6 autograded points of Part 1 if its trick worked
 (it links to, or hard-links, or carries code that fakes, a complete notebook); a plain copy of the
-release scores 0.
+release scores 0 (its stubs raise NotImplementedError), which is what each must score.
 """
 
 from __future__ import annotations
@@ -182,7 +182,6 @@ def graded_class() -> dict:
         return d
 
     nbformat.write(complete, folder(VICTIM) / f"{NB}.ipynb")
-    nbformat.write(release_nb, folder("plain") / f"{NB}.ipynb")
     victim_nb = ws.submission(VICTIM) / f"{NB}.ipynb"
     # links and special files in place of the notebook
     folder("link_classmate")
@@ -226,7 +225,7 @@ def graded_class() -> dict:
     for bad in BAD_FOLDERS:
         nbformat.write(complete, folder(bad) / f"{NB}.ipynb")
 
-    hostile = ["plain", *LINKS, "extras", "xss"]
+    hostile = [*LINKS, "extras", "xss"]
     roster = [VICTIM, *hostile, *submitted_names_bad(ws), *BAD_ROSTER_ONLY]
     before = {"source": digest(src_path.parent), "submitted": digest(ws.submitted),
               "outside": digest(outside), "release": digest(release)}
