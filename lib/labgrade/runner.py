@@ -342,7 +342,7 @@ def zero_ungraded(url: str, student: str, notebooks: list[str]) -> None:
 
 def refused_run(student: str, notebooks: list[str], why: str) -> StudentRun:
     """The run of a student who is not graded at all (invalid id, submission folder refused)."""
-    return StudentRun(student, returncode=None, notebooks={nb: "failed" for nb in notebooks},
+    return StudentRun(student, submitted=False, returncode=None, notebooks={nb: "failed" for nb in notebooks},
                       errors={"*": why, **{nb: why for nb in notebooks}})
 
 
