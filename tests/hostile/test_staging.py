@@ -218,13 +218,21 @@ def test_stage_copies_regular_files_only(tmp_path):
     (d / "timestamp.txt").write_text("2026-01-01 00:00:00 UTC")
     (d / "helper.py").write_text("print('hi')")
     (d / "99_unknown.ipynb").write_text("{}")
-    st = stage_submission(tmp_path / "submitted", "bob", ["01_a", "02_b", "03_c", "04_d"], tmp_path / "stage",
-                          max_bytes=1000)
+    (d / os.fsdecode(b"odd\nname\xff.py")).write_text("x")
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(d / "05_e.ipynb"))
+        st = stage_submission(tmp_path / "submitted", "bob", ["01_a", "02_b", "03_c", "04_d", "05_e"],
+                              tmp_path / "stage", max_bytes=1000)
+    finally:
+        sock.close()
     assert st.problem is None and st.notebooks == ["01_a"] and st.timestamp
-    assert set(st.refused_notebooks) == {"02_b", "03_c", "04_d"}
+    assert set(st.refused_notebooks) == {"02_b", "03_c", "04_d", "05_e"}
     assert "symbolic link" in st.refused_notebooks["02_b"] and "FIFO" in st.refused_notebooks["03_c"]
-    assert "limit" in st.refused_notebooks["04_d"]
-    assert st.ignored == ["99_unknown.ipynb", "helper.py"]
+    assert "limit" in st.refused_notebooks["04_d"] and "socket" in st.refused_notebooks["05_e"]
+    assert st.ignored == ["99_unknown.ipynb", "helper.py", "odd\\nname\\udcff.py"]
     staged = sorted(p.name for p in st.directory.iterdir())
     assert staged == ["01_a.ipynb", "timestamp.txt"]
     assert all(p.is_file() and not p.is_symlink() and p.stat().st_nlink == 1 for p in st.directory.iterdir())
