@@ -380,7 +380,10 @@ def _grade_staged(ws: Workspace, url: str, student: str, notebooks: list[str], s
     run.refused = dict(staged.refused)
     run.ignored = list(staged.ignored)
     wurl = worker_db_url(url)
-    if staged.problem:
+    if staged.problem == "no submission":       # gone between listing and staging
+        run.submitted = False
+        run.notebooks = {nb: "missing" for nb in notebooks}
+    elif staged.problem:
         why = staged.problem
         run.notebooks = {nb: "failed" for nb in notebooks}
         run.errors = {"*": why, **{nb: why for nb in notebooks}}
