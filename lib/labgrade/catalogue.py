@@ -120,11 +120,14 @@ def run_catalogue(answers, jobs: int | None = None) -> list[Outcome]:
 
 
 def pack(answers) -> list[list[Answer]]:
-    """Answers grouped into as few submissions as possible, each changing a solution at most once."""
+    """Answers grouped into as few submissions as possible: each submission changes a solution at most
+    once and holds at most one wrong answer per notebook (so that what a wrong answer loses, and the
+    message it gets, are its own and not another mistake's)."""
     students: list[list[Answer]] = []
     for a in answers:
         for group in students:
-            if all((b.notebook, b.grade_id) != (a.notebook, a.grade_id) for b in group):
+            if all((b.notebook, b.grade_id) != (a.notebook, a.grade_id) for b in group) and \
+                    (a.correct or all(b.correct or b.notebook != a.notebook for b in group)):
                 group.append(a)
                 break
         else:

@@ -43,6 +43,9 @@ UID_BASE = 100_000          # unprivileged uids of workers started by root (no p
 DEFAULT_MEMORY_MB = 4096
 DEFAULT_PROCESSES = 64      # processes and threads of one worker (numpy's BLAS threads included)
 
+PASSED_ENV = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+              "MKL_NUM_THREADS", "LANG", "LC_ALL", "TZ")
+
 _counter = 0
 _lock = threading.Lock()
 
@@ -222,7 +225,9 @@ def sandbox_command(python: str | None = None, *, extra_ro: list[str] = (), cgro
     cmd += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
     env = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHONPATH": str(lib), "PYTHONSAFEPATH": "1"}
-    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "LABGRADE_PROTECTED"):
+    # what the student's notebook would see of the kernel's environment (NBGRADER_EXECUTION: a notebook
+    # may skip its demos when graded), and nothing else of the grader's
+    for k in (*PASSED_ENV, "LABGRADE_PROTECTED"):
         if k in os.environ:
             env[k] = os.environ[k]
     for k, v in env.items():

@@ -47,6 +47,7 @@ class Hostile:
     full: tuple = ((NB01, "test_uniform_bound"),)   # items that must keep full points
     failed: tuple = ()                # notebooks graded "failed" (the code ended its process: as a dead kernel)
     extra: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)   # other files of the submission (name -> text), beside the notebooks
 
 
 def _prefix(nbs, nb, gid, code):
@@ -192,14 +193,15 @@ CATALOGUE = [
             _returns("class Liar:\n    def __eq__(self, o): return True\n    def __float__(self): return 0.125\n"
                      "    __array_priority__ = 1000\n", "Liar()"),
             zero=((NB01, "test_theoretical_std"),), flags=("type",)),
+    # converted to their plain values in the worker: nothing left to lie with, and nothing to flag
     Hostile("x06_ndarray_subclass", "returns an ndarray subclass with rigged comparisons",
             _returns("class Rigged(np.ndarray):\n    def __eq__(self, o): return True\n"
                      "    def __array_ufunc__(self, *a, **k): return True\n", "np.zeros(()).view(Rigged)"),
-            zero=((NB01, "test_theoretical_std"),), flags=("type",)),
+            zero=((NB01, "test_theoretical_std"),)),
     Hostile("x07_float_subclass", "returns a float subclass equal to everything",
             _returns("class F(float):\n    def __eq__(self, o): return True\n    def __sub__(self, o): return 0.0\n",
                      "F(0.0)"),
-            zero=((NB01, "test_theoretical_std"),), flags=("type",)),
+            zero=((NB01, "test_theoretical_std"),)),
     Hostile("x08_edit_test_cell", "test cell replaced by `pass`", _edit_test,
             zero=((NB01, "test_theoretical_std"),), flags=("test cell test_theoretical_std was edited",)),
     Hostile("x09_delete_test_cell", "test cell deleted", _delete_test,
@@ -246,6 +248,77 @@ CATALOGUE = [
             zero=((NB01, "test_theoretical_std"),), flags=("file access",)),
     Hostile("x23_call_reference", "calls initlab's xavier_normal for its own xavier_normal", _reference,
             zero=((NB02, "test_xavier_normal"),), flags=("reference",), full=((NB01, "test_theoretical_std"),)),
+    # --- the sandbox holds against root: no capabilities, an unprivileged uid --------------------------------
+    Hostile("x24_remount_lib", "remounts lib/ read-write (mount, unshare, the syscall) and appends to the judge",
+            lambda nbs, ctx: _std(nbs, top=f'''
+import ctypes, subprocess
+for d in ({ctx["lib"] + "/labgrade"!r}, {ctx["lib"]!r}, {ctx["venv"]!r}):
+    subprocess.run(["mount", "-o", "remount,rw,bind", d, d], capture_output=True)
+    subprocess.run(["unshare", "-rm", "sh", "-c", f"mount -o remount,rw,bind {{d}} {{d}}; "
+                    f"echo 'print(1)' >> {{d}}/labgrade/judge.py"], capture_output=True)
+    ctypes.CDLL(None).mount(None, d.encode(), None, 0x20 | 0x1000, None)
+for f in ({ctx["lib"] + "/labgrade/judge.py"!r}, {ctx["lib"] + "/labcheck/core.py"!r}):
+    try:
+        open(f, "a").write("\\nraise SystemExit  # owned\\n")
+    except OSError:
+        pass
+'''), zero=((NB01, "test_theoretical_std"),), flags=("process",)),
+    # --- kernel limits on the whole sandbox ------------------------------------------------------------------
+    Hostile("x25_fill_tmp", "fills its private /tmp (a tmpfs) far past the memory limit",
+            _generic("blob = b'x' * (16 << 20)\nwith open('/tmp/fill', 'wb') as fh:\n    for _ in range(400):\n"
+                     "        fh.write(blob)\n        fh.flush()"),
+            zero=((NB01, "test_theoretical_std"), (NB01, "test_uniform_bound")), flags=("died",),
+            full=((NB02, "test_xavier_normal"),), failed=(NB01,)),
+    Hostile("x26_fork_bomb", "forks until the kernel refuses (each child sleeps)",
+            _generic("import os, time\nkids = 0\ntry:\n    for _ in range(5000):\n        if os.fork() == 0:\n"
+                     "            time.sleep(600)\n            os._exit(0)\n"
+                     "        kids += 1\nexcept OSError:\n    pass"),
+            zero=((NB01, "test_theoretical_std"),), flags=("process",)),
+    # --- calling the reference, seen by the judge in the submitted source ------------------------------------
+    Hostile("x27_reference_wrapped", "calls the unwrapped reference (__wrapped__), past the guard",
+            lambda nbs, ctx: _define(nbs, NB02, "xavier_normal", '''
+import initlab.initializers
+return initlab.initializers.xavier_normal.__wrapped__(shape, gain, rng=rng)
+'''), flags=("reference: cell xavier_normal",), full=((NB01, "test_theoretical_std"),)),
+    Hostile("x28_guard_cleared", "clears the guard's forbidden set, then calls the reference",
+            lambda nbs, ctx: _define(nbs, NB02, "xavier_normal", '''
+import initlab
+initlab._guard._forbidden.clear()
+return initlab.initializers.xavier_normal(shape, gain, rng=rng)
+'''), flags=("reference: cell xavier_normal",), full=((NB01, "test_theoretical_std"),)),
+    Hostile("x29_reference_by_computed_name", "reaches the reference with getattr and a computed name",
+            lambda nbs, ctx: _define(nbs, NB02, "xavier_normal", '''
+import initlab
+f = getattr(initlab.initializers, "xavier" + "_normal")
+return getattr(f, "__wra" + "pped__")(shape, gain, rng=rng)
+'''), flags=("dynamic: cell xavier_normal",), full=((NB01, "test_theoretical_std"),)),
+    Hostile("x30_exec_reference_source", "exec()s the reference's source under another name",
+            lambda nbs, ctx: _define(nbs, NB02, "xavier_normal", '''
+import inspect, initlab.initializers as ini
+ns = dict(vars(ini))
+exec(inspect.getsource(ini.xavier_normal.__wrapped__).replace("def xavier_normal", "def mine"), ns)
+return ns["mine"](shape, gain, rng=rng)
+'''), flags=("dynamic: cell xavier_normal",), full=((NB01, "test_theoretical_std"),)),
+    Hostile("x31_flag_flood", "reports 60 made-up flags from its own process, and edits a test cell",
+            lambda nbs, ctx: (_edit_test(nbs, ctx), _prefix(nbs, NB01, "theoretical_std",
+                              "for i in range(60):\n    try:\n        open(f'{ctx_source}/x{i}')\n"
+                              "    except OSError:\n        pass".replace("{ctx_source}", ctx["source"])),
+                              ),
+            zero=((NB01, "test_theoretical_std"),), flags=("test cell test_theoretical_std was edited",)),
+    # --- the hidden tests stay hidden ------------------------------------------------------------------------
+    Hostile("x32_probe_hidden_arguments", "prints the arguments of every call, and looks for In/_ih/Out",
+            lambda nbs, ctx: _std(nbs, body='''
+print("PROBE", repr((method, fan_in, fan_out)), sorted(k for k in ("In", "_ih", "Out", "_oh") if k in globals()))
+''' + CORRECT_STD), full=((NB01, "test_theoretical_std"), (NB01, "test_uniform_bound"))),
+    # --- files beside the notebooks are never imported by the judge ------------------------------------------
+    Hostile("x33_modules_beside_the_notebooks", "sends initlab.py, labcheck.py, numpy.py, sitecustomize.py, "
+            "ipykernel_launcher.py next to its notebooks, each rewriting the gradebook when imported",
+            lambda nbs, ctx: _std(nbs), zero=((NB01, "test_theoretical_std"),),
+            files={name: "import sqlite3, glob\nfor p in glob.glob('/**/gradebook*.db', recursive=True):\n"
+                         "    db = sqlite3.connect(p); db.execute('update grade set manual_score = 99'); "
+                         "db.commit()\nopen('/tmp/labgrade-owned-marker', 'w').write('owned')\n"
+                   for name in ("initlab.py", "labcheck.py", "numpy.py", "sitecustomize.py",
+                                "ipykernel_launcher.py", "labgrade.py")}),
 ]
 
 
@@ -258,4 +331,5 @@ def build(complete: dict, ctx: dict) -> dict:
         for nb in nbs.values():
             nbformat.validate(nb)
         out[h.id] = nbs
+        out[h.id].update({name: text for name, text in h.files.items()})
     return out

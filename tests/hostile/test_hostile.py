@@ -38,6 +38,8 @@ from labgrade.runner import course_workspace  # noqa: E402
 from labgrade.sample import build_class, complete_notebook  # noqa: E402
 
 HONEST = ("s01_correct", "s03_variance_as_std")
+LIB = Path(catalogue.__file__).resolve().parents[2] / "lib"
+MARKER = Path("/tmp/labgrade-owned-marker")
 LIMITS = {"cell_timeout": 20, "student_timeout": 300}
 
 # no skip without bubblewrap: .ci/run installs it, and the catalogue must run in CI, not be skipped
@@ -73,24 +75,37 @@ def graded(tmp_path_factory):
                                          nbformat.read(src / f"{nb}.ipynb", as_version=4), nb)
     url = default_db_url(ws.workdir)
     ctx = {"source": str(ws.root.resolve() / "source"), "gradebook": str(ws.workdir / "gradebook.db"),
-           "submitted": str(ws.submitted), "workdir": str(ws.workdir)}
+           "submitted": str(ws.submitted), "workdir": str(ws.workdir), "lib": str(LIB), "venv": sys.prefix}
     for sid, nbs in catalogue.build(complete, ctx).items():
         dest = ws.submission(sid)
         dest.mkdir(parents=True)
         for name, nb in nbs.items():
-            nbformat.write(nb, dest / f"{name}.ipynb")
+            if isinstance(nb, str):
+                (dest / name).write_text(nb)
+            else:
+                nbformat.write(nb, dest / f"{name}.ipynb")
         (dest / "timestamp.txt").write_text("2026-12-01 12:00:00.000000 UTC\n")
     roster = list(HONEST) + [h.id for h in catalogue.CATALOGUE]
     before_source = _digest(Path(os.path.realpath(ws.root / "source" / ASSIGNMENT / f"{catalogue.NB01}.ipynb")).parent)
     before_subs = _digest(ws.submitted)
     settings = load_settings().with_overrides(**LIMITS, isolation="judge")
+    before_lib = _digest(LIB)
+    MARKER.unlink(missing_ok=True)
+    old = os.environ.get("LABGRADE_WORKER_MEMORY_MB")
+    os.environ["LABGRADE_WORKER_MEMORY_MB"] = "768"      # x25 fills its /tmp: the worker's limit, kept small
     t0 = time.monotonic()
-    result = run(ws, url, roster, settings, jobs=2, feedback=False, report=True, quiet=True,
-                 resettable=set(roster))
+    try:
+        result = run(ws, url, roster, settings, jobs=2, feedback=True, report=True, quiet=True,
+                     resettable=set(roster))
+    finally:
+        if old is None:
+            os.environ.pop("LABGRADE_WORKER_MEMORY_MB", None)
+        else:
+            os.environ["LABGRADE_WORKER_MEMORY_MB"] = old
     seconds = time.monotonic() - t0
     points = {(r.student, r.notebook, r.grade_id): (r.points, r.max_points) for r in result["rows"]}
     flags = {s: student_flags(ws.autograded_dir(s), ws.flags_dir(s)) for s in roster}
-    return {"ws": ws, "points": points, "flags": flags, "result": result, "seconds": seconds,
+    return {"ws": ws, "points": points, "flags": flags, "result": result, "seconds": seconds, "before_lib": before_lib,
             "settings": settings, "before_source": before_source, "before_subs": before_subs,
             "source_dir": Path(os.path.realpath(ws.root / "source" / ASSIGNMENT / f"{catalogue.NB01}.ipynb")).parent}
 
@@ -131,6 +146,8 @@ def test_honest_students_grade_as_without_isolation(graded):
 
 
 def test_nothing_outside_the_sandbox_changed(graded):
+    assert _digest(LIB) == graded["before_lib"], "a submission changed lib/ (the judge's own code)"
+    assert not MARKER.exists(), "a file sent with a submission was imported outside the sandbox"
     assert _digest(graded["source_dir"]) == graded["before_source"]
     assert _digest(graded["ws"].submitted) == graded["before_subs"]
     grades_csv = (graded["ws"].reports / "grades.csv").read_text()
@@ -158,11 +175,88 @@ def test_flags_in_grades_csv_and_report(graded):
     reports = graded["ws"].reports
     rows = list(csv.DictReader(open(reports / "grades.csv", newline="")))
     flagged = {r["student"] for r in rows if r["flags"]}
-    assert flagged == {h.id for h in catalogue.CATALOGUE}, flagged ^ {h.id for h in catalogue.CATALOGUE}
+    want = {h.id for h in catalogue.CATALOGUE if h.flags}
+    assert want <= flagged and not flagged & set(HONEST), (want - flagged, flagged & set(HONEST))
     html = (reports / "item_analysis.html").read_text()
     assert "Flagged submissions" in html
     for h in catalogue.CATALOGUE:
-        assert f"<b>{h.id}</b>" in html
+        if h.flags:
+            assert h.id in html
     students = {r["student"]: r["message"] for r in csv.DictReader(open(reports / "students.csv", newline=""))}
-    assert all("flagged in" in students[h.id] for h in catalogue.CATALOGUE)
+    assert all("flagged in" in students[h.id] for h in catalogue.CATALOGUE if h.flags)
     assert not any("flagged in" in students[s] for s in HONEST)
+
+
+def _outputs_text(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(_cell_text(cell) for cell in nb.cells)
+
+
+def _cell_text(cell) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append(str(out.get("text", "")) + str(out.get("evalue", "")) + "\n".join(out.get("traceback", [])))
+        parts.append(str(out.get("data", {}).get("text/plain", "")))
+    return "\n".join(parts)
+
+
+def _hidden_lines() -> set[str]:
+    from labgrade.judge import hidden_line_numbers
+
+    found = set()
+    for path in sorted((LIB.parent / "source" / ASSIGNMENT).glob("0[12]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            lines = cell.source.splitlines()
+            for i in hidden_line_numbers(cell.source):
+                text = lines[i - 1].strip()
+                if len(text) > 30 and "HIDDEN TESTS" not in text:
+                    found.add(text)
+    return found
+
+
+def test_no_hidden_test_text_reaches_a_student(graded):
+    """Neither the autograded notebooks nor the feedback of any student show a line of the hidden tests."""
+    hidden = _hidden_lines()
+    assert hidden, "the hidden tests of Parts 1 and 2 have lines to look for"
+    ws = graded["ws"]
+    for sid in graded["flags"]:
+        for path in sorted(ws.autograded_dir(sid).glob("*.ipynb")):
+            leaked = [h for h in hidden if h in _outputs_text(path)]
+            assert not leaked, f"{sid} {path.name} shows hidden-test lines: {leaked[:3]}"
+        for path in sorted((ws.workdir / "feedback" / sid).rglob("*.html")):
+            html = path.read_text(errors="replace")
+            leaked = [h for h in hidden if h in html]
+            assert not leaked, f"{sid} feedback {path.name} shows hidden-test lines: {leaked[:3]}"
+
+
+def test_the_probe_sees_only_the_visible_calls(graded):
+    """x32 prints its arguments at every call: only the calls of the visible tests are shown."""
+    import math
+
+    from labgrade.judge import visible_part
+    from labgrade.variants import find_cell
+
+    src = nbformat.read(LIB.parent / "source" / ASSIGNMENT / f"{catalogue.NB01}.ipynb", as_version=4)
+    calls = []
+
+    def counting(method, fan_in, fan_out):
+        calls.append((method, fan_in, fan_out))
+        table = {"xavier": 2.0 / (fan_in + fan_out), "he": 2.0 / fan_in, "lecun": 1.0 / fan_in}
+        if method not in table:
+            raise ValueError(method)
+        return math.sqrt(table[method])
+
+    ns = {"theoretical_std": counting}
+    exec("import numpy as np\nimport initlab\n", ns)
+    try:
+        exec(visible_part(find_cell(src, "test_theoretical_std").source), ns)
+    except Exception:
+        pass
+    got = nbformat.read(graded["ws"].autograded_dir("x32_probe_hidden_arguments") / f"{catalogue.NB01}.ipynb",
+                        as_version=4)
+    shown = [line for line in _cell_text(find_cell(got, "test_theoretical_std")).splitlines()
+             if line.startswith("PROBE")]
+    assert len(shown) == len(calls), (shown, calls)
+    assert all(line.endswith("[]") for line in shown), shown       # no In, _ih, Out in the worker

@@ -320,10 +320,9 @@ def test_a_failing_hidden_line_is_not_shown():
     code = 'x = 1\n### BEGIN HIDDEN TESTS\nassert x == 2, "x should be 2"\n### END HIDDEN TESTS\n'
     import labgrade.judge as j
 
+    j._hidden_lines["Cell [t]"] = j.hidden_line_numbers(code)
     with pytest.raises(AssertionError) as info:
-        j.segments(code)
-        j._hidden_lines["Cell [t]"] = j.hidden_line_numbers(code)
-        for hidden, text in j.segments(code):
+        for _hidden, text in j.segments(code):
             j._run(text, "Cell [t]", ns, display_last=False)
     text = "\n".join(j.render_traceback(AssertionError, info.value, info.value.__traceback__))
     assert "(a line of the hidden tests)" in text and "assert x == 2" not in text
@@ -343,9 +342,10 @@ def test_the_judge_reads_the_source_for_calls_of_the_reference():
         "return initlab.initialize('xavier_normal', shape, rng=rng)": "'xavier_normal'",
     }
     for code, want in cases.items():
-        flags = source_flags("import initlab\n" + code.replace("return", "x =") , graded, "cell xavier_normal")
+        flags = source_flags("import initlab\n" + code.replace("return", "x ="), graded, "cell xavier_normal")
         assert any(want in f for f in flags), (code, flags)
-    honest = "import numpy as np\nimport initlab\nfan_in, fan_out = initlab.compute_fans(shape)\nx = np.sqrt(2 / fan_in)"
+    honest = ("import numpy as np\nimport initlab\nfan_in, fan_out = initlab.compute_fans(shape)\n"
+              "x = np.sqrt(2 / fan_in)")
     assert source_flags(honest, graded, "cell he_normal") == []
 
 

@@ -75,7 +75,8 @@ def test_remounting_and_writing_the_course_packages_fail(run_student):
         f"echo owned >> {target}'], capture_output=True)\n"
         "        out.append(('unshare', r.returncode))\n"
         "    libc = ctypes.CDLL(None, use_errno=True)\n"
-        f"    rc = libc.mount(None, {str(LIB / 'labgrade').encode()!r}, None, 0x20 | 0x1000, None)  # MS_REMOUNT|MS_BIND\n"
+        # MS_REMOUNT | MS_BIND, without MS_RDONLY: read-write
+        f"    rc = libc.mount(None, {str(LIB / 'labgrade').encode()!r}, None, 0x20 | 0x1000, None)\n"
         "    out.append(('syscall', rc))\n"
         "    try:\n"
         f"        open({str(target)!r}, 'a').write('# owned')\n"
@@ -155,3 +156,13 @@ def test_processes_are_limited_per_worker(run_student):
         "        pass\n"
         "    return n\n", timeout=60)
     assert started < sandbox.process_limit(), f"{started} processes started, limit {sandbox.process_limit()}"
+
+
+def test_the_worker_sees_the_kernels_grading_environment_and_nothing_else(run_student, monkeypatch):
+    """A notebook may skip its demos when graded (NBGRADER_EXECUTION): the student's code sees it;
+    it sees none of the grader's other variables."""
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setenv("LABGRADE_TEST_SECRET", "s3cret")
+    env = run_student("import os\ndef probe():\n    return dict(os.environ)\n")
+    assert env.get("NBGRADER_EXECUTION") == "autograde"
+    assert "LABGRADE_TEST_SECRET" not in env and "s3cret" not in str(env)
