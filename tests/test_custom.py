@@ -274,3 +274,15 @@ def test_custom_initializer_exposes_the_lab_names():
         func = getattr(CI, name)
         assert func.__initlab_reference__ == name
     assert initlab.lsuv_init is lsuv_init
+
+
+def test_adaptive_he_names_are_case_insensitive_and_stripped():
+    """The lab-wide rule for activation names (Parts 8 to 10): case-insensitive, spaces around ignored."""
+    from initlab.custom import adaptive_he
+
+    ref = adaptive_he((30, 40), "leaky_relu", 3, 0.2, rng=7)
+    assert np.array_equal(adaptive_he((30, 40), " Leaky_ReLU ", 3, 0.2, rng=7), ref)
+    with pytest.raises(ValueError):
+        adaptive_he((30, 40), "re lu", rng=0)
+    with pytest.raises(TypeError):
+        adaptive_he((30, 40), None, rng=0)
