@@ -17,7 +17,7 @@ notebook (from the timestamped autograde logs of run 2: from "Sanitizing" to the
 next notebook) against the *floor*, an empty notebook (one ``pass`` cell) graded
 through the same nbgrader autograde path. Prints times and ratios; asserts nothing.
 
-    python -m labgrade.bench [--cell-timeout 20] [--jobs N] [--keep DIR]
+    python -m labgrade.bench [--cell-timeout 20] [--jobs N] [--keep DIR] [--isolation-only]
 """
 
 from __future__ import annotations
@@ -135,6 +135,8 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=None,
                         help=f"parallel run's jobs (default: cores, {default_jobs()})")
     parser.add_argument("--keep", type=Path, default=None, help="keep the runs' folders here")
+    parser.add_argument("--isolation-only", action="store_true",
+                        help="only runs 3 and 4: the cost of the sandbox, as a ratio to the same tool without it")
     args = parser.parse_args(argv)
     from .cli import _sigterm_as_interrupt
 
@@ -156,6 +158,14 @@ def main(argv=None) -> int:
             shutil.copytree(base / "submitted", d / "submitted", symlinks=True)
             return d
 
+        if args.isolation_only:
+            t_par, _ = run_ours(fresh(f"jobs{jobs}"), jobs, args.cell_timeout)
+            print(f"  3. labgrade --jobs {jobs:<2} isolation=none  {t_par:8.1f} s", flush=True)
+            t_judge, _ = run_ours(fresh(f"judge{jobs}"), jobs, args.cell_timeout, isolation="judge")
+            print(f"  4. labgrade --jobs {jobs:<2} isolation=judge {t_judge:8.1f} s", flush=True)
+            print(f"load average {os.getloadavg()[1]:.1f} over the last 5 minutes (other processes skew the times)")
+            print(f"ratio:\n  isolation=judge / isolation=none (--jobs {jobs})   {t_judge / t_par:6.2f}")
+            return 0
         t_plain = run_plain(fresh("plain"), root, args.cell_timeout)
         print(f"  1. nbgrader autograde (sequential)   {t_plain:8.1f} s", flush=True)
         t_one, res_one = run_ours(fresh("jobs1"), 1, args.cell_timeout)

@@ -285,9 +285,15 @@ def _raise_from(exc: dict):
 _hidden_lines: dict[str, set[int]] = {}     # filename -> line numbers inside hidden regions
 
 
-def _internal(filename: str) -> bool:
+_IPYTHON_CELL = re.compile(r"(^|/)ipykernel_\d+/\d+\.py$|^<ipython-input-")
+
+
+def _internal(filename: str, line: str | None = None) -> bool:
+    """A frame of the judge's machinery: labgrade, IPython, ipykernel, or the kernel's own cell frame
+    (``get_ipython().run_cell_magic(...)``, whose text is the whole cell, hidden tests included)."""
     return filename.startswith(_PKG + "/") or "/IPython/" in filename or "/ipykernel/" in filename \
-        or filename.startswith("<frozen") or filename == "<string>"
+        or filename.startswith("<frozen") or filename == "<string>" or bool(_IPYTHON_CELL.search(filename)) \
+        or "run_cell_magic(" in (line or "")
 
 
 def render_traceback(etype, value, tb) -> list[str]:
@@ -295,7 +301,7 @@ def render_traceback(etype, value, tb) -> list[str]:
     the student's own (from the worker), never the judge's or a path of the grading machine."""
     lines = ["Traceback (most recent call last):"]
     for fs in traceback.extract_tb(tb):
-        if _internal(fs.filename):
+        if _internal(fs.filename, fs.line):
             continue
         lines.append(f'  File "{_short(fs.filename)}", line {fs.lineno}, in {fs.name}')
         if fs.lineno in _hidden_lines.get(fs.filename, ()):

@@ -360,3 +360,17 @@ def test_worker_flags_never_crowd_out_the_judges(tmp_path):
     path.write_text("\n".join(_json.dumps(x) for x in lines))
     judge_side, worker_side = read_flag_file(path, split=True)
     assert judge_side == ["tamper: test cell test_x was edited"] and len(worker_side) == 30
+
+
+def test_the_kernels_own_cell_frame_is_not_shown():
+    """IPython's frame of a magic cell holds the whole cell (hidden tests included) as its line."""
+    code = "get_ipython().run_cell_magic('lg', 'test t', 'x = 1\\n### BEGIN HIDDEN TESTS\\nsecret = 42\\n')\n"
+    ns = {"get_ipython": lambda: (_ for _ in ()).throw(AssertionError("boom"))}
+    import linecache
+
+    fname = "/tmp/ipykernel_123/393368602.py"
+    linecache.cache[fname] = (len(code), None, [code], fname)
+    with pytest.raises(AssertionError) as info:
+        exec(compile(code, fname, "exec"), ns)
+    text = "\n".join(judge.render_traceback(AssertionError, info.value, info.value.__traceback__))
+    assert "secret" not in text and "run_cell_magic" not in text and text.endswith("AssertionError: boom")
