@@ -92,7 +92,24 @@ class Cgroup:
     @classmethod
     def create(cls, name: str, memory: int, pids: int) -> Cgroup | None:
         """A new cgroup with these limits, or None where this process may not make one."""
+        cls.sweep()
         return cls._v2(name, memory, pids) or cls._v1(name, memory, pids)
+
+    @staticmethod
+    def sweep() -> None:
+        """Remove the empty cgroups of workers whose judge was killed (rmdir fails on a busy one)."""
+        for base in (Path(os.environ.get("LABGRADE_CGROUP_V2_ROOT", "/sys/fs/cgroup")) / "labgrade",
+                     Path("/sys/fs/cgroup/memory/labgrade"), Path("/sys/fs/cgroup/pids/labgrade")):
+            try:
+                children = [d for d in base.iterdir() if d.is_dir()]
+            except OSError:
+                continue
+            for d in children:
+                try:
+                    if not (d / "cgroup.procs").read_text().strip():
+                        d.rmdir()
+                except OSError:
+                    pass
 
     @classmethod
     def _v2(cls, name, memory, pids):
