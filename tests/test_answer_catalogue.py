@@ -31,3 +31,22 @@ def test_packing_keeps_answers_apart():
         assert len(slots) == len(set(slots))
         wrong = [a.notebook for a in g if not a.correct]
         assert len(wrong) == len(set(wrong))
+
+
+def test_no_correct_answer_is_flagged_by_the_judges_reading_of_the_source(tmp_path):
+    """The judge's source check (calls of the reference, dynamic code) flags none of the honest answers."""
+    from pathlib import Path
+
+    from labgrade import ASSIGNMENT, course_root
+    from labgrade.catalogue import build_submissions
+    from labgrade.isolation import submission_source_flags
+
+    root = course_root()
+    made = build_submissions([a for a in ANSWERS if a.correct], root / "release" / ASSIGNMENT,
+                             root / "source" / ASSIGNMENT, tmp_path)
+    assert made.pop(None, []) == []
+    for sid in made:
+        for path in sorted((tmp_path / sid / ASSIGNMENT).glob("*.ipynb")):
+            source = nbformat.read(root / "source" / ASSIGNMENT / path.name, as_version=4)
+            flags = submission_source_flags(nbformat.read(path, as_version=4), source)
+            assert flags == [], (sid, Path(path).name, flags)
