@@ -241,6 +241,50 @@ def _set_rng(state) -> None:
     random.setstate((py_state[0], tuple(py_state[1]), py_state[2]))
 
 
+_shell = None
+
+
+def _ipython(ns: dict):
+    """IPython's shell over the worker's namespace, made the first time a cell needs it (a magic,
+    a shell escape, ``get_ipython()``, ``display``), as in the student's own kernel."""
+    global _shell
+    if _shell is None:
+        from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
+
+        cfg = Config()
+        cfg.HistoryManager.enabled = False
+        _shell = InteractiveShell.instance(config=cfg, user_ns=ns)
+    return _shell
+
+
+def _compile_cell(code_text: str, filename: str, ns: dict):
+    """A cell as the student's kernel runs it: plain Python, or IPython's syntax (``%timeit``,
+    ``%%time``, ``!ls``, ``x?``) turned into Python by IPython's own transformers."""
+    import linecache
+
+    ns.setdefault("get_ipython", lambda: _ipython(ns))
+    if "display" not in ns:
+        def display(*objs, **kwargs):
+            from IPython.display import display as show
+
+            return show(*objs, **kwargs)
+
+        ns["display"] = display
+    try:
+        code = compile(code_text, filename, "exec")
+    except SyntaxError:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        python = TransformerManager().transform_cell(code_text)
+        if python == code_text:
+            raise
+        _ipython(ns)
+        code = compile(python, filename, "exec")
+    linecache.cache[filename] = (len(code_text), None, code_text.splitlines(True), filename)
+    return code
+
+
 def serve(fin, fout) -> None:
     import contextlib
     import linecache
@@ -285,8 +329,7 @@ def serve(fin, fout) -> None:
             elif op == "exec":
                 filename = str(req.get("filename", "Cell [?]"))
                 code_text = str(req["code"])
-                linecache.cache[filename] = (len(code_text), None, code_text.splitlines(True), filename)
-                code = compile(code_text, filename, "exec")
+                code = _compile_cell(code_text, filename, ns)
                 if mirror:
                     with contextlib.suppress(Exception):
                         exec(code, ns)

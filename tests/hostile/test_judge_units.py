@@ -374,3 +374,13 @@ def test_the_kernels_own_cell_frame_is_not_shown():
         exec(compile(code, fname, "exec"), ns)
     text = "\n".join(judge.render_traceback(AssertionError, info.value, info.value.__traceback__))
     assert "secret" not in text and "run_cell_magic" not in text and text.endswith("AssertionError: boom")
+
+
+@bwrap
+def test_ipython_syntax_in_a_students_cell_runs_as_in_their_kernel(fresh_worker):
+    """%timeit, %%time, !shell escapes, display() and get_ipython() in a student's cell."""
+    ns: dict = {}
+    judge.mirror("import numpy as np\n", "Cell [imports]")
+    judge.run_student_cell("%%time\ndef double(x):\n    return 2 * x\n%timeit -n 1 -r 1 double(3)\n"
+                           "!true\ndisplay(double(2))\nip = get_ipython()\n", ["double"], ns)
+    assert ns["double"](21) == 42
