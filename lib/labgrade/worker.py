@@ -287,7 +287,6 @@ def _compile_cell(code_text: str, filename: str, ns: dict):
 
 def serve(fin, fout) -> None:
     import contextlib
-    import linecache
     import warnings
 
     from initlab import _guard

@@ -220,7 +220,6 @@ def test_stage_copies_regular_files_only(tmp_path):
     (d / "99_unknown.ipynb").write_text("{}")
     (d / os.fsdecode(b"odd\nname\xff.py")).write_text("x")
     import socket
-
     import tempfile
 
     sock = socket.socket(socket.AF_UNIX)
