@@ -82,6 +82,11 @@ def _orth_svd_original(shape, rng):
     return (u if u.shape == flat else v).reshape(shape)
 
 
+def _stacked(draw):
+    """k independent draws of a small weight, stacked to shape (k, *small), as the hidden test pools them."""
+    return lambda shape, rng: np.stack([draw(shape[1:], rng) for _ in range(shape[0])])
+
+
 HE = math.sqrt(2 / FAN_IN)
 XAVIER = math.sqrt(2 / (FAN_IN + FAN_OUT))
 SIGMA = HE / TN
@@ -120,6 +125,16 @@ CHECKS = {
         {"QR without sign(diag(R))": _orth_uncorrected,
          "QR of a U(-1, 1) matrix": _orth_qr_of(lambda g, sh: g.uniform(-1, 1, sh)),
          "QR of a U(0, 1) matrix": _orth_qr_of(lambda g, sh: g.random(sh))},
+    ),
+    "fan_avg, odd fan sum (normal)": (
+        lambda s, seed: labcheck.check_normal_sampler(s, (1000, 2, 3), math.sqrt(1 / 2.5), seed=seed, name="vs"),
+        _stacked(lambda shape, rng: WI.variance_scaling(shape, 1.0, "fan_avg", "normal", rng=rng)),
+        {"integer division (fan_in + fan_out) // 2": _stacked(_normal(math.sqrt(1 / 2)))},
+    ),
+    "fan_avg, odd fan sum (uniform)": (
+        lambda s, seed: labcheck.check_uniform_sampler(s, (200, 3, 4), math.sqrt(9 / 3.5), seed=seed, name="vs"),
+        _stacked(lambda shape, rng: WI.variance_scaling(shape, 3.0, "fan_avg", "uniform", rng=rng)),
+        {"integer division (fan_in + fan_out) // 2": _stacked(_uniform(math.sqrt(9 / 3)))},
     ),
     "orthogonal (Haar), square": (
         lambda s, seed: labcheck.check_orthogonal_sampler(s, (40, 40), seed=seed, name="orthogonal"),
