@@ -155,10 +155,15 @@ def check_uniform_sampler(sampler, shape, bound, *, seed, name, mistakes=None, f
                 f"{name}: the bound of your uniform distribution is {ratio:.3g} times the "
                 f"expected one. That is what you get when {mistake}."
             )
-        if abs(top / bound - math.sqrt(3)) < 0.05 or abs(top / bound - 1 / math.sqrt(3)) < 0.05:
+        if abs(top / bound - 1 / math.sqrt(3)) < 0.05:
             raise AssertionError(
-                f"{name}: the bound is {ratio:.3g} times the expected one. For U(-a, a) the std "
-                f"is a/sqrt(3): the bound is sqrt(3) times the std, not the std itself."
+                f"{name}: the bound is {ratio:.3g} times the expected one, which is the std, not the bound. "
+                f"For U(-a, a) the std is a/sqrt(3): the bound is sqrt(3) times the std."
+            )
+        if abs(top / bound - math.sqrt(3)) < 0.05:
+            raise AssertionError(
+                f"{name}: the bound is {ratio:.3g} (about sqrt(3)) times the expected one. The bound of "
+                f"U(-a, a) is sqrt(3 * variance), i.e. sqrt(3) times the std, once."
             )
         raise AssertionError(
             f"{name}: the largest |weight| is {ratio:.3g} times the expected bound. Check the "
