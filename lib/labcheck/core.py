@@ -11,12 +11,29 @@ from initlab import _guard
 __all__ = ["check_array", "check_close", "check_std", "check_dict_keys", "no_delegation"]
 
 
-def check_array(value, name: str, shape=None, *, dtype=np.float64) -> np.ndarray:
-    """Assert ``value`` is a plain ``numpy.ndarray`` of ``dtype`` (and ``shape``).
+def _plain(value):
+    """A subclass of ``ndarray``, ``float`` or ``int`` as its plain value (what the sandbox passes on),
+    read without calling any method the subclass defines; anything else unchanged."""
+    if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
+        return np.asarray(value).view(np.ndarray)
+    if isinstance(value, np.generic) or isinstance(value, bool):
+        return value
+    if isinstance(value, float) and type(value) is not float:
+        return float.__float__(value)
+    if isinstance(value, int) and type(value) is not int:
+        return int.__int__(value)
+    return value
 
-    Subclasses are refused: grading compares plain data, never objects whose
-    comparisons the answer could redefine.
+
+def check_array(value, name: str, shape=None, *, dtype=np.float64) -> np.ndarray:
+    """Assert ``value`` is a ``numpy.ndarray`` of ``dtype`` (and ``shape``); return it as a plain array.
+
+    A subclass (``np.matrix``, a masked array, one with its own comparisons) is checked as its
+    plain array, exactly as isolated grading passes it on (``labgrade.codec.to_plain``): grading
+    compares plain data, never objects whose comparisons the answer could redefine, and grades the
+    same with and without the sandbox.
     """
+    value = _plain(value)
     if type(value) is not np.ndarray:
         raise AssertionError(
             f"{name} should return a numpy.ndarray, but returned {type(value).__name__}. "
@@ -46,9 +63,8 @@ def check_close(actual, expected, name: str, *, rtol=1e-7, atol=1e-10, hints=Non
     it is only made where the test can tell the mistake apart).
     """
     expected_arr = np.asarray(expected, dtype=np.float64)
+    actual = _plain(actual)
     if isinstance(actual, np.ndarray):
-        if type(actual) is not np.ndarray:
-            raise AssertionError(f"{name} should be a plain numpy.ndarray, got {type(actual).__name__}.")
         actual_arr = actual
     elif isinstance(actual, (int, float, np.floating, np.integer)) and not isinstance(actual, bool):
         actual_arr = np.asarray(float(actual))

@@ -178,46 +178,6 @@ CORRECT = [
             return stats.truncnorm.rvs(-2, 2, scale=sigma, size=tuple(shape), random_state=rng)
         raise ValueError(f"unknown distribution {distribution!r}")
     """),
-    # ---------------------------------------------------------------- Parts 1-5 (issue 11 classes)
-    Answer("bound_uses_math_from_test_cell", "01", "uniform_bound", C,
-           why="math.sqrt without importing math: the visible test of Exercise 1.1 imported it", code="""
-        variances = {"xavier": 2 / (fan_in + fan_out), "he": 2 / fan_in, "lecun": 1 / fan_in}
-        if method not in variances:
-            raise ValueError(f"unknown method {method!r}")
-        return math.sqrt(3 * variances[method])
-    """),
-    Answer("orthogonal_gram_schmidt", "02", "orthogonal", C,
-           why="Gram-Schmidt on a Gaussian matrix (positive diagonal of R: Haar), in loops", code="""
-        rng = np.random.default_rng(rng)
-        shape = tuple(shape)
-        rows, cols = shape[0], math.prod(shape[1:])
-        n, k = max(rows, cols), min(rows, cols)
-        a = rng.standard_normal((n, k))
-        q = np.zeros((n, k))
-        for j in range(k):
-            v = a[:, j].copy()
-            for i in range(j):
-                v -= (q[:, i] @ a[:, j]) * q[:, i]
-            for i in range(j):                       # second pass for numerical orthogonality
-                v -= (q[:, i] @ v) * q[:, i]
-            q[:, j] = v / np.linalg.norm(v)
-        if rows < cols:
-            q = q.T
-        return gain * q.reshape(shape)
-    """),
-    Answer("vs_fan_avg_by_np_mean", "02", "variance_scaling", C,
-           why="fan_avg as np.mean([fan_in, fan_out]), branches by if/elif", subs=[
-               ('"fan_avg": (fan_in + fan_out) / 2.0', '"fan_avg": float(np.mean([fan_in, fan_out]))')]),
-    Answer("layer_statistics_not_any", "04", "layer_statistics", C,
-           why="dead units as rows with no non-zero entry (~A.any(axis=1))", subs=[
-               ('"fraction_dead": float(zero.all(axis=1).mean())',
-                '"fraction_dead": float(np.mean(~A.any(axis=1)))')]),
-    Answer("variance_ratios_accepts_tuple", "05", "variance_ratios", C,
-           why="unpacks the pre-activations ([X, *pre_activations]): a tuple works as the spec allows", code="""
-        arrays = [X, *pre_activations]
-        v = [np.asarray(a, dtype=float).var() for a in arrays]
-        return [float(v[i + 1] / v[i]) for i in range(len(v) - 1)]
-    """),
     # ---------------------------------------------------------------- Parts 7-10: written another way
     Answer("convergence_epochs_numpy_argmax", "07", "convergence_epochs", C,
            why="numpy arrays and argmax, ints converted at the end", code="""
@@ -303,6 +263,46 @@ CORRECT = [
         if isinstance(num_hidden, bool) or not isinstance(num_hidden, (int, np.integer)) or num_hidden < 0:
             raise ValueError(f"num_hidden must be an int >= 0, got {num_hidden!r}")
         return "orthogonal" if recurrent else _tree_leaf(activation.strip().lower())
+    """),
+    # ---------------------------------------------------------------- Parts 1-5 (issue 11 classes)
+    Answer("bound_uses_math_from_test_cell", "01", "uniform_bound", C,
+           why="math.sqrt without importing math: the visible test of Exercise 1.1 imported it", code="""
+        variances = {"xavier": 2 / (fan_in + fan_out), "he": 2 / fan_in, "lecun": 1 / fan_in}
+        if method not in variances:
+            raise ValueError(f"unknown method {method!r}")
+        return math.sqrt(3 * variances[method])
+    """),
+    Answer("orthogonal_gram_schmidt", "02", "orthogonal", C,
+           why="Gram-Schmidt on a Gaussian matrix (positive diagonal of R: Haar), in loops", code="""
+        rng = np.random.default_rng(rng)
+        shape = tuple(shape)
+        rows, cols = shape[0], math.prod(shape[1:])
+        n, k = max(rows, cols), min(rows, cols)
+        a = rng.standard_normal((n, k))
+        q = np.zeros((n, k))
+        for j in range(k):
+            v = a[:, j].copy()
+            for i in range(j):
+                v -= (q[:, i] @ a[:, j]) * q[:, i]
+            for i in range(j):                       # second pass for numerical orthogonality
+                v -= (q[:, i] @ v) * q[:, i]
+            q[:, j] = v / np.linalg.norm(v)
+        if rows < cols:
+            q = q.T
+        return gain * q.reshape(shape)
+    """),
+    Answer("vs_fan_avg_by_np_mean", "02", "variance_scaling", C,
+           why="fan_avg as np.mean([fan_in, fan_out]), branches by if/elif", subs=[
+               ('"fan_avg": (fan_in + fan_out) / 2.0', '"fan_avg": float(np.mean([fan_in, fan_out]))')]),
+    Answer("layer_statistics_not_any", "04", "layer_statistics", C,
+           why="dead units as rows with no non-zero entry (~A.any(axis=1))", subs=[
+               ('"fraction_dead": float(zero.all(axis=1).mean())',
+                '"fraction_dead": float(np.mean(~A.any(axis=1)))')]),
+    Answer("variance_ratios_accepts_tuple", "05", "variance_ratios", C,
+           why="unpacks the pre-activations ([X, *pre_activations]): a tuple works as the spec allows", code="""
+        arrays = [X, *pre_activations]
+        v = [np.asarray(a, dtype=float).var() for a in arrays]
+        return [float(v[i + 1] / v[i]) for i in range(len(v) - 1)]
     """),
 ]
 
@@ -418,6 +418,106 @@ WRONG = [
                '        for epoch, acc in enumerate(history["test_accuracies"]):')]),
     Answer("stability_is_inverse_variance", "07", "stability", W, ("test_stability",),
            "1 / (variance", subs=[("return float(np.std(values))", "return float(1.0 / (np.var(values) + 1e-8))")]),
+    # ---------------------------------------------------------------- Parts 7-10: hints and name rules
+    Answer("convergence_zero_for_never", "07", "convergence_epochs", W, ("test_convergence_epochs",),
+           "returned 0", why="0 instead of None for a method that never reaches the target",
+           subs=[("        result[method] = None\n", "        result[method] = 0\n")]),
+    Answer("adaptive_he_case_sensitive", "08", "adaptive_he", W, ("test_adaptive_he",),
+           "case-insensitive", why="'ReLU' refused: names compared as given",
+           subs=[("name = activation.strip().lower() if isinstance(activation, str) else None",
+                  "name = activation if isinstance(activation, str) else None")]),
+    Answer("analyze_wide_counts_input", "09", "analyze_network", W,
+           ("test_analyze_network", "test_recommend_initialization"), "input width",
+           why="the lab's rule: a 3072-pixel input is a wide layer",
+           subs=[("if hidden and max(hidden) > 1000:", "if max(dims) > 1000:")]),
+    Answer("recommend_no_strip", "09", "recommend_initialization", W, ("test_recommend_initialization",),
+           "spaces around", why="' relu ' not recognized: lower() without strip()",
+           subs=[("    name = activation.strip().lower()\n", "    name = activation.lower()\n")]),
+    Answer("choose_no_strip", "10", "choose_initializer", W, ("test_choose_initializer",),
+           "spaces", why="' relu ' not recognized: lower() without strip()",
+           subs=[("    name = activation.strip().lower()\n", "    name = activation.lower()\n")]),
+]
+
+# Answers that differ from the model answer in how they use the notebook around them (names from
+# visible test cells, an edited import cell, a helper cell, their own exception class, containers
+# that are not exactly dict/list/float, output, warnings): the differential test
+# (labgrade.differential) grades them with and without the sandbox.
+FAITHFUL = [
+    Answer("uniform_bound_math_from_a_test_cell", "01", "uniform_bound", C,
+           why="uses math, which only the visible test cell above imported", code="""
+        variances = {"xavier": 2.0 / (fan_in + fan_out), "he": 2.0 / fan_in, "lecun": 1.0 / fan_in}
+        if method not in variances:
+            raise ValueError(method)
+        return math.sqrt(3.0 * variances[method])
+    """),
+    Answer("theoretical_std_import_cell_edited", "01", "theoretical_std", C,
+           why="imports math as m in the notebook's import cell", imports="import math as m", code="""
+        table = {"xavier": 2.0 / (fan_in + fan_out), "he": 2.0 / fan_in, "lecun": 1.0 / fan_in}
+        if method not in table:
+            raise ValueError(f"unknown method {method!r}")
+        return m.sqrt(table[method])
+    """),
+    Answer("theoretical_std_helper_cell_before_the_test", "01", "theoretical_std", C,
+           why="a helper cell added between the solution and its test", helper="""
+        def _variance(method, fan_in, fan_out):
+            rules = {"xavier": 2.0 / (fan_in + fan_out), "he": 2.0 / fan_in, "lecun": 1.0 / fan_in}
+            if method not in rules:
+                raise ValueError(f"unknown method {method!r}")
+            return rules[method]
+    """, code="""
+        return float(np.sqrt(_variance(method, fan_in, fan_out)))
+    """),
+    Answer("theoretical_std_value_error_subclass", "01", "theoretical_std", C,
+           why="raises its own ValueError subclass for an unknown method", code="""
+        class UnknownMethodError(ValueError):
+            pass
+
+        variances = {"xavier": 2.0 / (fan_in + fan_out), "he": 2.0 / fan_in, "lecun": 1.0 / fan_in}
+        if method not in variances:
+            raise UnknownMethodError(f"unknown method {method!r}")
+        return float(np.sqrt(variances[method]))
+    """),
+    Answer("theoretical_std_float_subclass_and_print", "01", "theoretical_std", C,
+           why="returns a float subclass and prints while it works", code="""
+        class Std(float):
+            pass
+
+        variances = {"xavier": 2.0 / (fan_in + fan_out), "he": 2.0 / fan_in, "lecun": 1.0 / fan_in}
+        if method not in variances:
+            raise ValueError(method)
+        print("computing", method, fan_in, fan_out)
+        return Std(np.sqrt(variances[method]))
+    """),
+    Answer("theoretical_std_warns", "01", "theoretical_std", W, ("test_theoretical_std",), "",
+           why="issues a warning (stderr in a test cell costs the item in nbgrader)", code="""
+        import warnings
+
+        warnings.warn("about to compute a standard deviation")
+        variances = {"xavier": 2.0 / (fan_in + fan_out), "he": 2.0 / fan_in, "lecun": 1.0 / fan_in}
+        if method not in variances:
+            raise ValueError(method)
+        return float(np.sqrt(variances[method]))
+    """),
+    Answer("layer_statistics_ordered_dicts", "04", "layer_statistics", C,
+           why="returns OrderedDicts", code="""
+        from collections import OrderedDict
+
+        Z = np.asarray(Z, dtype=np.float64)
+        A = np.asarray(A, dtype=np.float64)
+        zero = A == 0
+        pre = OrderedDict(mean=Z.mean(), std=Z.std(), min=Z.min(), max=Z.max())
+        post = OrderedDict(mean=A.mean(), std=A.std(), min=A.min(), max=A.max(),
+                           fraction_zero=zero.mean(), fraction_dead=zero.all(axis=1).mean())
+        return OrderedDict(pre_activation=pre, post_activation=post)
+    """),
+    Answer("variance_ratios_list_subclass", "05", "variance_ratios", C,
+           why="returns a list subclass", code="""
+        class Ratios(list):
+            pass
+
+        variances = [float(np.var(X))] + [float(np.var(Z)) for Z in pre_activations]
+        return Ratios(cur / prev for prev, cur in zip(variances[:-1], variances[1:]))
+    """),
     # ---------------------------------------------------------------- Parts 2, 4, 5 (issue 11 classes)
     Answer("orthogonal_qr_of_uniform", "02", "orthogonal", W, ("test_orthogonal",),
            "uniformly distributed directions",
@@ -462,24 +562,6 @@ WRONG = [
            why="[X] + pre_activations: refuses the tuple the spec allows",
            subs=[("variances = [float(np.var(X))] + [float(np.var(Z)) for Z in pre_activations]",
                   "variances = [float(np.var(Z)) for Z in [X] + pre_activations]")]),
-    # ---------------------------------------------------------------- Parts 7-10: hints and name rules
-    Answer("convergence_zero_for_never", "07", "convergence_epochs", W, ("test_convergence_epochs",),
-           "returned 0", why="0 instead of None for a method that never reaches the target",
-           subs=[("        result[method] = None\n", "        result[method] = 0\n")]),
-    Answer("adaptive_he_case_sensitive", "08", "adaptive_he", W, ("test_adaptive_he",),
-           "case-insensitive", why="'ReLU' refused: names compared as given",
-           subs=[("name = activation.strip().lower() if isinstance(activation, str) else None",
-                  "name = activation if isinstance(activation, str) else None")]),
-    Answer("analyze_wide_counts_input", "09", "analyze_network", W,
-           ("test_analyze_network", "test_recommend_initialization"), "input width",
-           why="the lab's rule: a 3072-pixel input is a wide layer",
-           subs=[("if hidden and max(hidden) > 1000:", "if max(dims) > 1000:")]),
-    Answer("recommend_no_strip", "09", "recommend_initialization", W, ("test_recommend_initialization",),
-           "spaces around", why="' relu ' not recognized: lower() without strip()",
-           subs=[("    name = activation.strip().lower()\n", "    name = activation.lower()\n")]),
-    Answer("choose_no_strip", "10", "choose_initializer", W, ("test_choose_initializer",),
-           "spaces", why="' relu ' not recognized: lower() without strip()",
-           subs=[("    name = activation.strip().lower()\n", "    name = activation.lower()\n")]),
 ]
 
-ANSWERS = CORRECT + WRONG
+ANSWERS = CORRECT + WRONG + FAITHFUL
