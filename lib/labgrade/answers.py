@@ -510,6 +510,18 @@ FAITHFUL = [
                            fraction_zero=zero.mean(), fraction_dead=zero.all(axis=1).mean())
         return OrderedDict(pre_activation=pre, post_activation=post)
     """),
+    Answer("uniform_bound_timeit_cell", "01", "uniform_bound", C,
+           why="a helper cell after the solution times it with IPython's %timeit magic",
+           helper="%timeit -n 1 -r 1 uniform_bound('he', 128, 64)", code="""
+        variances = {"xavier": 2.0 / (fan_in + fan_out), "he": 2.0 / fan_in, "lecun": 1.0 / fan_in}
+        if method not in variances:
+            raise ValueError(method)
+        return float(np.sqrt(3.0 * variances[method]))
+    """),
+    Answer("backprop_overwrites_the_cache", "06", "backward_propagation", W,
+           ("test_backprop_hidden_layers",), "modified cache",
+           why="reuses the cache's arrays in place (dZ written into A_L): the caller's cache changes",
+           subs=[('    dZ = cache[f"A{L}"] - Y\n', '    dZ = cache[f"A{L}"]\n    dZ -= Y\n')]),
     Answer("variance_ratios_list_subclass", "05", "variance_ratios", C,
            why="returns a list subclass", code="""
         class Ratios(list):
