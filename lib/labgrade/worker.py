@@ -381,7 +381,6 @@ def serve(fin, fout) -> None:
                 raise ValueError(f"unknown request {op!r}")
         except BaseException as exc:  # the student's code may raise anything, SystemExit included
             sys.stdout, sys.stderr = real_out, real_err
-            _check_patches()
             vars(builtins).update(_builtins)
             resp = {"ok": False, "seen": resp.get("seen", []), "exc": _exc_info(exc)}
         finally:
@@ -406,10 +405,13 @@ def serve(fin, fout) -> None:
                     resp["rng"] = codec.encode(now)
             except Exception:
                 pass
-        try:
-            _check_patches()
-        except Exception:
-            pass
+        if op != "call":
+            # 0.7 ms: after each cell, not each call (a patch made in a call is flagged at the next cell;
+            # it cannot change a grade either way, the asserts run in the judge)
+            try:
+                _check_patches()
+            except Exception:
+                pass
         vars(builtins).update(_builtins)
         resp["flags"] = list(_flags)
         _flags.clear()
