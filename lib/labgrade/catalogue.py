@@ -103,10 +103,12 @@ def run_answer(answer: Answer, base: nbformat.NotebookNode | None = None) -> Out
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(course_root())}}).execute()
     failed = {}
-    for cell in test_cells(nb):
+    for cell in test_cells(nb):      # as nbgrader's determine_grade: an error, or anything on stderr
         for out in cell.get("outputs", []):
             if out.output_type == "error":
                 failed[cell.metadata.nbgrader["grade_id"]] = f"{out.ename}: {out.evalue}"
+            elif out.output_type == "stream" and out.get("name") == "stderr":
+                failed.setdefault(cell.metadata.nbgrader["grade_id"], f"stderr: {out.text[:300]}")
     return Outcome(answer, failed)
 
 
