@@ -121,15 +121,22 @@ def run_catalogue(answers, jobs: int | None = None) -> list[Outcome]:
         return list(pool.map(lambda a: run_answer(a, bases[a.notebook]), answers))
 
 
+def _apart(a: Answer, b: Answer) -> bool:
+    """Two wrong answers of one notebook may share a submission only if neither touches what the
+    other changes or loses (so that what each loses, and the message it gets, are its own)."""
+    if a.correct or b.correct or a.notebook != b.notebook:
+        return True
+    touched_a, touched_b = {a.grade_id, *a.lose}, {b.grade_id, *b.lose}
+    return not touched_a & touched_b
+
+
 def pack(answers) -> list[list[Answer]]:
     """Answers grouped into as few submissions as possible: each submission changes a solution at most
-    once and holds at most one wrong answer per notebook (so that what a wrong answer loses, and the
-    message it gets, are its own and not another mistake's)."""
+    once, and wrong answers of one notebook share a submission only when they are apart (:func:`_apart`)."""
     students: list[list[Answer]] = []
     for a in answers:
         for group in students:
-            if all((b.notebook, b.grade_id) != (a.notebook, a.grade_id) for b in group) and \
-                    (a.correct or all(b.correct or b.notebook != a.notebook for b in group)):
+            if all((b.notebook, b.grade_id) != (a.notebook, a.grade_id) and _apart(a, b) for b in group):
                 group.append(a)
                 break
         else:

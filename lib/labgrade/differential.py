@@ -91,7 +91,7 @@ def grade_both(answers, workdir: Path, *, jobs: int = 2, limits: dict | None = N
         settings = load_settings().with_overrides(**{**LIMITS, **(limits or {})}, isolation=mode)
         url = f"sqlite:///{workdir / f'gradebook-{mode}.db'}"
         t0 = time.monotonic()
-        result = run(ws, url, roster, settings, jobs=jobs, feedback=mode == "judge", report=False, quiet=True,
+        result = run(ws, url, roster, settings, jobs=jobs, feedback=False, report=False, quiet=True,
                      resettable=set(roster))
         diff.seconds[mode] = time.monotonic() - t0
         diff.points[mode] = {(r.student, r.notebook, r.grade_id): (r.points, r.max_points, r.message or "")

@@ -323,7 +323,10 @@ def render_traceback(etype, value, tb) -> list[str]:
 
 
 def _custom_exc(shell, etype, value, tb, tb_offset=None):
-    stb = render_traceback(etype, value, tb)
+    try:
+        stb = render_traceback(etype, value, tb)
+    except Exception:           # never IPython's own traceback: its cell frame holds the hidden tests
+        stb = [f"{getattr(etype, '__name__', 'Exception')}: {str(value)[:2000]}"]
     shell._showtraceback(etype, value, stb)
     return stb
 
@@ -590,7 +593,9 @@ def load_ipython_extension(ip) -> None:
     # nothing from the notebook's folder (a submission's files) may shadow a module of the judge's
     cwd = os.getcwd()
     sys.path[:] = [p for p in sys.path if p not in ("", ".", cwd)]
-    ip.set_custom_exc((Exception,), _custom_exc)
+    # every exception a cell can end with (KeyboardInterrupt included: a student's code may raise it);
+    # SystemExit is shown by IPython as its message only
+    ip.set_custom_exc((Exception, KeyboardInterrupt, GeneratorExit), _custom_exc)
     try:
         plan = json.loads(Path(os.environ[PLAN_ENV]).read_text()) if os.environ.get(PLAN_ENV) else {}
     except (OSError, ValueError):

@@ -32,6 +32,7 @@ namespace being killed at the end: :func:`limits_available` says which holds.
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shlex
 import shutil
@@ -105,6 +106,11 @@ class Cgroup:
             except OSError:
                 continue
             for d in children:
+                # only a cgroup whose judge (named in it: w<pid>-...) has ended: a new one is empty
+                # until its worker joins it
+                m = re.match(r"w(\d+)-", d.name)
+                if not m or _alive(int(m.group(1))):
+                    continue
                 try:
                     if not (d / "cgroup.procs").read_text().strip():
                         d.rmdir()
@@ -192,6 +198,16 @@ class Cgroup:
                 except OSError:
                     self.kill()
                     time.sleep(0.02)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def limits_available() -> dict:

@@ -330,6 +330,10 @@ def build(complete: dict, ctx: dict) -> dict:
         h.edit(nbs, ctx)
         for nb in nbs.values():
             nbformat.validate(nb)
+        # only the notebooks the case changes or is judged on (the others would only cost time)
+        keep = {NB01} | {nb for nb, _ in (*h.zero, *h.full)} | set(h.failed) | \
+            {name for name, nb in nbs.items() if nb != complete[name]}
+        nbs = {name: nb for name, nb in nbs.items() if name in keep}
         out[h.id] = nbs
         out[h.id].update({name: text for name, text in h.files.items()})
     return out

@@ -121,6 +121,8 @@ def test_hostile_submission(graded, h):
         assert got == full, f"{h.id} ({h.what}): the untouched item {gid} scored {got} of {full}"
     states = graded["result"]["runs"][h.id].notebooks
     for nb in catalogue.NOTEBOOKS:
+        if states.get(nb) == "missing" and nb not in h.failed and all(nb != n for n, _ in (*h.zero, *h.full)):
+            continue            # not part of this case's submission
         want = "failed" if nb in h.failed else "ok"
         assert states[nb] == want, f"{h.id} ({h.what}): {nb} is {states[nb]!r}, expected {want!r}"
     text = "\n".join(f for fl in flags[h.id].values() for f in fl)
