@@ -12,30 +12,10 @@ import pytest
 from initlab import WeightInitializer as WI
 from labcheck import check_normal_sampler, check_orthogonal_sampler
 from labcheck.distributions import _check_normal_tails, haar_statistics
+from labgrade.fairness import _orth_qr_of as _qr_of
+from labgrade.fairness import _truncated
 
 SHAPE, STD = (40, 360), math.sqrt(2 / 360)
-
-
-def _truncated(std, cut):
-    def draw(shape, rng):
-        gen = np.random.default_rng(rng)
-        z = gen.standard_normal(shape)
-        out = np.abs(z) > cut
-        while out.any():
-            z[out] = gen.standard_normal(int(out.sum()))
-            out = np.abs(z) > cut
-        return z * std
-    return draw
-
-
-def _qr_of(draw):
-    def sampler(shape, rng):
-        gen = np.random.default_rng(rng)
-        rows, cols = shape[0], math.prod(shape[1:])
-        q, r = np.linalg.qr(draw(gen, (max(rows, cols), min(rows, cols))))
-        q = q * np.where(np.diag(r) < 0, -1.0, 1.0)
-        return (q.T if rows < cols else q).reshape(shape)
-    return sampler
 
 
 def _svd_original(shape, rng):
