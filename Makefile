@@ -12,16 +12,18 @@ ASSIGNMENT := weight_init
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: help env sysdeps test test-fast test-hostile lint release check-release demo grade bench bench-notebooks lab freeze clean
+.PHONY: help env sysdeps test test-fast test-hostile lint release check-release demo grade bench bench-notebooks lab requirements student-bundle clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt pyproject.toml
+# The three distributions of this repository, installed editable over the pinned requirements.txt.
+LOCAL_DISTS := -e packaging/initlab -e packaging/labcheck -e .
+$(STAMP): requirements.txt pyproject.toml packaging/initlab/pyproject.toml packaging/labcheck/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip install --quiet --no-deps $(LOCAL_DISTS)
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (initlab)" >/dev/null
 	touch $(STAMP)
 
@@ -67,8 +69,13 @@ bench-notebooks: $(STAMP)  ## benchmark: each notebook's execution time against 
 lab: $(STAMP)  ## start JupyterLab on the student release
 	$(BIN)/labgrade lab $(ARGS)
 
-freeze:  ## rewrite requirements.txt from the current environment
-	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements.txt.new && mv requirements.txt.new requirements.txt
+# uv keeps the pins already in requirements.txt unless they conflict (UPGRADE=1 upgrades them all).
+requirements: $(STAMP)  ## compile requirements.txt from requirements.in and the three pyproject.toml files
+	$(BIN)/uv pip compile requirements.in --python-version 3.11.7 $(if $(UPGRADE),--upgrade) \
+	    --no-emit-package labgrade --no-emit-package initlab --no-emit-package labcheck -o requirements.txt
+
+student-bundle: check-release  ## write dist/student-bundle/ (+ .zip): release notebooks, wheels, guide, launcher
+	$(PY) packaging/student_bundle.py --out dist/student-bundle
 
 clean:  ## remove the environment and what grading wrote
-	rm -rf $(VENV) autograded/*/ submitted/*/ feedback/*/ gradebook.db reports/
+	rm -rf $(VENV) dist autograded/*/ submitted/*/ feedback/*/ gradebook.db reports/
