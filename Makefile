@@ -69,10 +69,13 @@ bench-notebooks: $(STAMP)  ## benchmark: each notebook's execution time against 
 lab: $(STAMP)  ## start JupyterLab on the student release
 	$(BIN)/labgrade lab $(ARGS)
 
-# uv keeps the pins already in requirements.txt unless they conflict (UPGRADE=1 upgrades them all).
-requirements: $(STAMP)  ## compile requirements.txt from requirements.in and the three pyproject.toml files
-	$(BIN)/uv pip compile requirements.in --python-version 3.11.7 $(if $(UPGRADE),--upgrade) \
-	    --no-emit-package labgrade --no-emit-package initlab --no-emit-package labcheck -o requirements.txt
+# uv keeps the pins already in the output files unless they conflict (UPGRADE=1 upgrades them all);
+# the students' pins are constrained to the course environment's.
+UV_COMPILE = $(BIN)/uv pip compile --python-version 3.11.7 $(if $(UPGRADE),--upgrade) \
+	--no-emit-package labgrade --no-emit-package initlab --no-emit-package labcheck
+requirements: $(STAMP)  ## compile requirements.txt (and the students' pins) from requirements.in and pyproject.toml files
+	$(UV_COMPILE) requirements.in -o requirements.txt
+	$(UV_COMPILE) packaging/student-requirements.in -c requirements.txt -o packaging/student-requirements.txt
 
 student-bundle: check-release  ## write dist/student-bundle/ (+ .zip): release notebooks, wheels, guide, launcher
 	$(PY) packaging/student_bundle.py --out dist/student-bundle
