@@ -1,0 +1,225 @@
+"""The student bundle (packaging/student_bundle.py, `make student-bundle`): what a course hands students.
+
+It is built once into a temporary folder, then:
+
+* scanned, every file and every member of its wheels and zip, for any line of a solution or a hidden
+  test of source/weight_init (the line as written and as escaped inside a notebook's JSON);
+* checked to hold no grader (no labgrade module, no answer catalogue) and, in its wheels, exactly
+  the files of lib/initlab and lib/labcheck;
+* installed in a fresh venv, outside the repository with PYTHONPATH empty, as its README says, and
+  every release notebook run there in that venv's kernel (slow): every import of every cell must
+  resolve, to the venv's packages; the cells above a notebook's first exercise run without error;
+  below it, the only errors are the ones an undone exercise causes (its NotImplementedError, and the
+  failing visible tests and later cells that use it).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "source" / "weight_init"
+RELEASE = ROOT / "release" / "weight_init"
+REGION = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n(.*?)^[ \t]*### END \1", re.S | re.M)
+MIN_LINE = 12  # shorter lines ("return x", "else:") say nothing about an answer
+
+
+def notebook_text(path: Path) -> str:
+    nb = json.loads(path.read_text())
+    return "\n".join("".join(c["source"]) for c in nb["cells"])
+
+
+def secret_lines() -> set[str]:
+    """Lines of the source notebooks' solution and hidden-test regions (and of their markdown model
+    answers) that students must never see: all but the short ones, those the release shows anyway
+    (a solution region's text that is also the exercise's scaffold), and those of initlab's and
+    labcheck's own code, which the notebooks import and the bundle ships by design."""
+    lines = set()
+    for path in sorted(SOURCE.glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            src = "".join(cell["source"])
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell["cell_type"] == "markdown" and meta.get("solution"):
+                lines.update(src.splitlines())
+            for m in REGION.finditer(src):
+                lines.update(m.group(2).splitlines())
+    public = "\n".join(notebook_text(p) for p in RELEASE.glob("*.ipynb"))
+    public += "\n".join(p.read_text() for pkg in ("initlab", "labcheck") for p in (ROOT / "lib" / pkg).rglob("*.py"))
+    return {s for s in (line.strip() for line in lines) if len(s) >= MIN_LINE and s not in public}
+
+
+def bundle_texts(root: Path):
+    """(name, text) of every file under root, recursing into zip archives (wheels included)."""
+
+    def walk_zip(name, data):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for member in zf.namelist():
+                yield from one(f"{name}!{member}", zf.read(member))
+
+    def one(name, data):
+        if data[:4] == b"PK\x03\x04":
+            yield from walk_zip(name, data)
+        else:
+            yield name, data.decode("utf-8", errors="replace")
+
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        yield from one(str(path.relative_to(root)), path.read_bytes())
+
+
+def scan(root: Path, secrets: set[str]) -> list[tuple[str, str]]:
+    """Every (file, secret line) found in the bundle."""
+    needles = [(s, json.dumps(s)[1:-1]) for s in secrets]
+    return [(name, s) for name, text in bundle_texts(root) for s, escaped in needles
+            if s in text or escaped in text]
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bundle") / "student-bundle"
+    subprocess.run([sys.executable, str(ROOT / "packaging" / "student_bundle.py"), "--out", str(out)],
+                   check=True, cwd=out.parent)
+    return out
+
+
+def test_bundle_holds_the_release_wheels_guide_and_launcher(bundle):
+    names = {str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file()}
+    assert {f"weight_init/{p.name}" for p in RELEASE.glob("*.ipynb")} <= names
+    for nb in RELEASE.glob("*.ipynb"):
+        assert (bundle / "weight_init" / nb.name).read_bytes() == nb.read_bytes()
+    assert {"README.md", "GUIDE.md", "requirements.txt", "start-lab.py", "start-lab.sh", "start-lab.bat"} <= names
+    wheels = sorted(p.name.split("-")[0] for p in (bundle / "wheels").glob("*.whl"))
+    assert wheels == ["initlab", "labcheck"]
+    assert (bundle.parent / "student-bundle.zip").is_file()
+    # the guide's links work offline: web links, in-page anchors and files of the bundle only
+    for target in re.findall(r"\]\(([^)\s]+)\)", (bundle / "GUIDE.md").read_text()):
+        assert re.match(r"[a-z]+:|#", target) or (bundle / target.split("#")[0]).exists(), target
+
+
+def test_bundle_has_no_grader_and_wheels_hold_only_the_student_packages(bundle):
+    everything = [name for name, _ in bundle_texts(bundle.parent)]
+    assert not [n for n in everything if re.search(r"(^|[/!])labgrade([/.]|$)", n)]
+    assert not [n for n in everything if re.search(r"(^|[/!])(answers|catalogue|mutations)\.py$", n)]
+    assert not [n for n in everything if "source/" in n or "tests/" in n]
+    for wheel in (bundle / "wheels").glob("*.whl"):
+        pkg = wheel.name.split("-")[0]
+        with zipfile.ZipFile(wheel) as zf:
+            files = {n for n in zf.namelist() if ".dist-info/" not in n}
+            assert files == {f"{pkg}/{p.relative_to(ROOT / 'lib' / pkg)}"
+                             for p in (ROOT / "lib" / pkg).rglob("*.py")}, wheel.name
+            for name in files:
+                assert zf.read(name) == (ROOT / "lib" / name).read_bytes(), name
+
+
+def test_bundle_holds_no_solution_or_hidden_test_line(bundle):
+    secrets = secret_lines()
+    assert len(secrets) > 500  # the regions were found
+    found = scan(bundle.parent, secrets)
+    assert not found, "\n".join(f"{name}: {line}" for name, line in found[:20])
+
+
+def test_the_scan_finds_a_solution_line_in_a_wheel_and_in_a_notebook(bundle, tmp_path):
+    secret = sorted(secret_lines())[0]
+    copy = tmp_path / "student-bundle"
+    copy.mkdir()
+    wheel = next((bundle / "wheels").glob("initlab-*.whl"))
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(copy / wheel.name, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "initlab/fans.py":
+                data += f"\n# {secret}\n".encode()
+            dst.writestr(item, data)
+    nb = json.loads((RELEASE / "02_initialization_strategies.ipynb").read_text())
+    nb["cells"][0]["source"].append("\n" + secret)
+    (copy / "02.ipynb").write_text(json.dumps(nb))
+    assert {name for name, _ in scan(copy, {secret})} == {f"{wheel.name}!initlab/fans.py", "02.ipynb"}
+
+
+RUNNER = textwrap.dedent('''
+    import ast, importlib.util, json, sys
+    from pathlib import Path
+    import nbformat
+    from nbclient import NotebookClient
+
+    report = {}
+    for path in sorted(Path.cwd().glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        modules = set()
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                for node in ast.walk(ast.parse("\\n".join(l for l in cell.source.splitlines()
+                                                          if not l.lstrip().startswith(("%", "!"))))):
+                    if isinstance(node, ast.Import):
+                        modules.update(a.name for a in node.names)
+                    elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                        modules.add(node.module)
+        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True).execute()
+        cells = []
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            meta = cell.metadata.get("nbgrader", {})
+            errors = [(o.ename, o.evalue[:300]) for o in cell.outputs if o.output_type == "error"]
+            cells.append({"solution": bool(meta.get("solution")), "test": bool(meta.get("grade")) and
+                          not meta.get("solution"), "errors": errors})
+        unresolved = sorted(m for m in modules if importlib.util.find_spec(m) is None)
+        report[path.name] = {"cells": cells, "unresolved": unresolved}
+    report["where"] = {m: importlib.util.find_spec(m).origin for m in ("initlab", "labcheck")}
+    report["labgrade"] = importlib.util.find_spec("labgrade") is not None
+    print(json.dumps(report))
+''')
+
+# what an exercise not yet done causes: its own NotImplementedError, its visible test failing, and
+# later cells failing on what it did not return or define
+UNDONE = {"NotImplementedError", "AssertionError", "NameError", "TypeError", "AttributeError", "ValueError"}
+
+
+@pytest.mark.slow
+def test_fresh_venv_installs_the_bundle_and_runs_every_release_notebook(bundle, tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTHON", "JUPYTER", "VIRTUAL_ENV", "PIP_TARGET", "IPYTHON"))}
+    work = tmp_path / "student"
+    work.mkdir()
+    # the student's steps (README.md, "Without the launcher"), on a copy unzipped outside the repository
+    with zipfile.ZipFile(bundle.parent / "student-bundle.zip") as zf:
+        zf.extractall(work)
+    here = work / "student-bundle"
+    assert ROOT not in here.parents
+    venv.EnvBuilder(with_pip=True).create(here / ".venv")
+    py = here / ".venv" / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "--find-links", "wheels", "-r", "requirements.txt"], cwd=here, env=env, check=True)
+    env["PATH"] = f"{here / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env["MPLBACKEND"] = "Agg"
+    (tmp_path / "runner.py").write_text(RUNNER)
+    done = subprocess.run([str(py), str(tmp_path / "runner.py")], cwd=here / "weight_init", env=env,
+                          capture_output=True, text=True, timeout=1500)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert not report.pop("labgrade")
+    for module, origin in report.pop("where").items():
+        assert origin.startswith(str(here / ".venv")), (module, origin)
+    assert sorted(report) == sorted(p.name for p in RELEASE.glob("*.ipynb"))
+    for name, nb in report.items():
+        assert not nb["unresolved"], (name, nb["unresolved"])
+        cells = nb["cells"]
+        first = next(i for i, c in enumerate(cells) if c["solution"])
+        for i, cell in enumerate(cells):
+            for ename, evalue in cell["errors"]:
+                assert ename not in {"ModuleNotFoundError", "ImportError"} and "No module named" not in evalue, \
+                    (name, i, ename, evalue)
+                assert i >= first, (name, i, "fails above the first exercise", ename, evalue)
+                assert ename in UNDONE, (name, i, ename, evalue)
+        # an exercise left undone shows as such: some solution cell or visible test raises it
+        assert any(e == "NotImplementedError" for c in cells for e, _ in c["errors"]), name
