@@ -77,8 +77,9 @@ requirements: $(STAMP)  ## compile requirements.txt (and the students' pins) fro
 	$(UV_COMPILE) requirements.in -o requirements.txt
 	$(UV_COMPILE) packaging/student-requirements.in -c requirements.txt -o packaging/student-requirements.txt
 
+# OFFLINE=1: every third-party wheel too (this machine's platform), for an install without PyPI
 student-bundle: check-release  ## write dist/student-bundle/ (+ .zip): release notebooks, wheels, guide, launcher
-	$(PY) packaging/student_bundle.py --out dist/student-bundle
+	$(PY) packaging/student_bundle.py --out dist/student-bundle $(if $(OFFLINE),--with-dependencies)
 
 clean:  ## remove the environment and what grading wrote
 	rm -rf $(VENV) dist autograded/*/ submitted/*/ feedback/*/ gradebook.db reports/
