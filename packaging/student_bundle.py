@@ -79,7 +79,7 @@ PY = BIN / ("python.exe" if os.name == "nt" else "python")
 def install():
     venv.create(ENV, with_pip=True, clear=True)
     offline = ["--no-index"] if (HERE / "wheels" / "COMPLETE").exists() else []
-    subprocess.run([str(PY), "-m", "pip", "install", *offline, "--find-links", str(HERE / "wheels"),
+    subprocess.run([str(PY), "-m", "pip", "install", "--no-compile", *offline, "--find-links", str(HERE / "wheels"),
                     "-r", str(HERE / "requirements.txt")], cwd=HERE, check=True)
     (ENV / "lab-installed").write_text("ok\\n")
 

@@ -6,8 +6,9 @@ It is built once into a temporary folder, then:
   test of source/weight_init (the line as written and as escaped inside a notebook's JSON);
 * checked to hold no grader (no labgrade module, no answer catalogue) and, in its wheels, exactly
   the files of lib/initlab and lib/labcheck;
-* installed in a fresh venv, outside the repository with PYTHONPATH empty, as its README says, and
-  every release notebook run there in that venv's kernel as a student's first Run All does (slow):
+* unzipped outside the repository and started with its launcher (PYTHONPATH empty), which creates a
+  fresh venv, installs the bundle there and starts JupyterLab serving weight_init/; then every
+  release notebook run in that venv's kernel as a student's first Run All does (slow):
   every import of every cell resolves in that venv (each imported name too), initlab and labcheck
   come from the venv, every cell above the notebook's first exercise runs without error, and the run
   stops at an exercise left undone (NotImplementedError), never at an import or a missing name.
@@ -19,10 +20,13 @@ import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
-import venv
+import threading
+import time
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -200,17 +204,39 @@ RUNNER = textwrap.dedent('''
 def test_fresh_venv_installs_the_bundle_and_runs_every_release_notebook(bundle, tmp_path):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTHON", "JUPYTER", "VIRTUAL_ENV", "PIP_TARGET", "IPYTHON"))}
+    # a home of its own for Jupyter's settings and runtime files (the pip cache stays shared)
+    env.update(JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-rt"),
+               JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "lab-settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"))
     work = tmp_path / "student"
     work.mkdir()
-    # the student's steps (README.md, "Without the launcher"), on a copy unzipped outside the repository
+    # the student's steps (README.md): unzip outside the repository, run the launcher; it creates
+    # .venv/, installs requirements.txt and starts JupyterLab on weight_init/
     with zipfile.ZipFile(bundle.parent / "student-bundle.zip") as zf:
         zf.extractall(work)
     here = work / "student-bundle"
     assert ROOT not in here.parents
-    venv.EnvBuilder(with_pip=True).create(here / ".venv")
+    lab = subprocess.Popen([sys.executable, "start-lab.py", "--no-browser"], cwd=here, env=env, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(lab.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 1200
+        while not any(re.search(r"http://(127\.0\.0\.1|localhost):\d+/lab\?token=", line) for line in lines):
+            assert lab.poll() is None, "".join(lines)[-3000:]
+            assert time.monotonic() < deadline, "".join(lines)[-3000:]
+            time.sleep(1)
+        url = next(m.group(0) for line in lines
+                   if (m := re.search(r"http://(127\.0\.0\.1|localhost):\d+/", line)))
+        token = next(m.group(1) for line in lines if (m := re.search(r"token=(\w+)", line)))
+        with urllib.request.urlopen(f"{url}api/contents/02_initialization_strategies.ipynb?content=0&token={token}",
+                                    timeout=30) as response:
+            assert json.load(response)["name"] == "02_initialization_strategies.ipynb"  # served from weight_init/
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        lab.wait(timeout=60)
     py = here / ".venv" / "bin" / "python"
-    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "--no-compile", "--find-links", "wheels", "-r", "requirements.txt"], cwd=here, env=env, check=True)
     env["PATH"] = f"{here / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["MPLBACKEND"] = "Agg"
     (tmp_path / "runner.py").write_text(RUNNER)
