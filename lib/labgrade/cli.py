@@ -46,6 +46,9 @@ def _common(p: argparse.ArgumentParser, grading: bool = True) -> None:
     p.add_argument("--isolation", choices=("judge", "none"), default=None,
                    help="judge: student code runs in a bubblewrap sandbox, tests in nbgrader's kernel on "
                         "plain data (docs/isolation.md); none: plain nbgrader (default: course.toml)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="grade on a Dask distributed cluster, one task per student (workers share the course "
+                        "folder and a PostgreSQL gradebook; docs/grading.md). Default: this machine, --jobs")
     p.add_argument("--no-feedback", action="store_true", help="skip nbgrader generate_feedback")
     p.add_argument("--no-report", action="store_true", help="skip reports/item_analysis.html")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no table")
@@ -112,7 +115,7 @@ def submitted_names(ws) -> list[str]:
 
 
 def run(ws, url: str, roster: list[str], settings, *, jobs: int, feedback: bool = True, report: bool = True,
-        quiet: bool = False, resettable=frozenset(), title: str = "") -> dict:
+        quiet: bool = False, resettable=frozenset(), title: str = "", scheduler: str | None = None) -> dict:
     """Prepare the gradebook, grade ``roster``, write feedback/, reports/. Returns a summary dict."""
     from . import gradebook as gbm
     from .report import write_report
@@ -125,12 +128,22 @@ def run(ws, url: str, roster: list[str], settings, *, jobs: int, feedback: bool 
     valid = [s for s in roster if not student_id_problem(s)]
     url = gbm.normalize_db_url(url)
     notebooks = gbm.source_notebook_ids(ws.root)
-    check_sandbox(settings)
+    engine = None
+    if scheduler:
+        from functools import partial
+
+        from .cluster import check_cluster_url, grade_on_cluster
+
+        check_cluster_url(url)
+        engine = partial(grade_on_cluster, scheduler=scheduler, check=partial(check_sandbox, settings))
+    else:
+        check_sandbox(settings)
     if not quiet:
         iso = "student code sandboxed (judge)" if settings.isolation == "judge" else "no isolation"
         print(f"gradebook {gbm.redact(url)}; {len(roster)} students, {len(notebooks)} notebooks, "
               f"{jobs} parallel; limits: cell {settings.cell_timeout} s, student "
-              f"{settings.student_timeout} s, memory {settings.memory_mb} MiB; {iso}", flush=True)
+              f"{settings.student_timeout} s, memory {settings.memory_mb} MiB; {iso}"
+              + (f"; on the Dask cluster at {scheduler}" if scheduler else ""), flush=True)
     try:
         if invalid and not quiet:
             print(f"refused {len(invalid)} folder names that are not valid student ids (not graded, reported "
@@ -139,7 +152,7 @@ def run(ws, url: str, roster: list[str], settings, *, jobs: int, feedback: bool 
         gbm.prepare(url, ws.workdir, valid, settings, root=ws.root, resettable=set(resettable))
         t1 = time.perf_counter()
         runs = grade_all(ws, url, roster, notebooks, settings, jobs=jobs, feedback=feedback,
-                         progress=not quiet)
+                         progress=not quiet, engine=engine)
         t2 = time.perf_counter()
         save_runs(ws, runs)
         rows, summaries = collect(ws, url, roster, runs, cell_timeout=settings.cell_timeout)
@@ -210,7 +223,7 @@ def cmd_grade(args) -> int:
         print(f"nothing to grade: no folder in {ws.submitted}/<student>/{ASSIGNMENT}/", file=sys.stderr)
         return 1
     run(ws, url, roster, settings, jobs=settings.job_count(), feedback=not args.no_feedback,
-        report=not args.no_report, quiet=args.quiet)
+        report=not args.no_report, quiet=args.quiet, scheduler=args.scheduler)
     return 0
 
 
@@ -251,7 +264,7 @@ def cmd_demo(args) -> int:
         names = [s for s in names if s in set(args.students.split(","))]
     run(ws, url, names, settings, jobs=settings.job_count(), feedback=not args.no_feedback,
         report=not args.no_report, quiet=args.quiet, resettable=set(roster()),
-        title=f"Lab 4.4, {ASSIGNMENT}: sample class")
+        title=f"Lab 4.4, {ASSIGNMENT}: sample class", scheduler=args.scheduler)
     return 0
 
 
@@ -318,11 +331,12 @@ def main(argv=None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
+        from .cluster import ClusterError
         from .config import ConfigError
         from .gradebook import GradebookError
         from .sample import MutationError
 
-        if isinstance(exc, (GradebookError, MutationError, IsolationUnavailable, ConfigError)):
+        if isinstance(exc, (GradebookError, MutationError, IsolationUnavailable, ConfigError, ClusterError)):
             print(f"labgrade: {exc}", file=sys.stderr)
             return 2
         raise

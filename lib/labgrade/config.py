@@ -22,6 +22,7 @@ class Settings:
     max_notebook_mb: float = 20    # a submitted notebook larger than this is refused at staging (labgrade.staging)
     jobs: int = 0                  # 0: number of cores
     isolation: str = "judge"       # student code in a sandboxed worker (labgrade.isolation); "none": plain nbgrader
+    warm: bool = True              # fork nbgrader from a process that imported it once (labgrade.warm)
 
     @property
     def due_datetime(self) -> datetime:
@@ -88,6 +89,7 @@ def load_settings(path: Path | None = None) -> Settings:
         max_notebook_mb=float(lim.get("max_notebook_mb", Settings.max_notebook_mb)),
         jobs=int(g.get("jobs", 0)),
         isolation=str(os.environ.get("LABGRADE_ISOLATION") or g.get("isolation", Settings.isolation)),
+        warm=bool(g.get("warm", Settings.warm)),
     )
     check_isolation_name(s.isolation, "course.toml [grading] isolation (or $LABGRADE_ISOLATION)")
     if not s.max_notebook_mb > 0:

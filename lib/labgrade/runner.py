@@ -50,6 +50,7 @@ from . import ASSIGNMENT, course_root, tool_env
 from .config import Settings
 from .gradebook import open_gradebook, worker_db_url
 from .staging import stage_submission, staging_root, student_id_problem
+from .warm import Zygote, ZygoteError
 
 # timestamps in the autograde logs (labgrade.bench reads the time per notebook from them)
 LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s | %(levelname)s] %(message)s"
@@ -142,13 +143,28 @@ def nbgrader_cmd(ws: Workspace, url: str, *args: str) -> list[str]:
     ]
 
 
-def autograde_cmd(ws: Workspace, url: str, student: str, settings: Settings, submitted: Path | None = None):
-    cmd = nbgrader_cmd(ws, url, "autograde", ASSIGNMENT, "--student", student, "--force",
-                       f"--Execute.timeout={settings.cell_timeout}", "--log-level=INFO",
-                       f"--Application.log_format={LOG_FORMAT}", "--Application.log_datefmt=%H:%M:%S")
+def autograde_args(ws: Workspace, url: str, student: str, settings: Settings, submitted: Path | None = None):
+    """nbgrader's command line (after ``nbgrader``) that autogrades one student."""
+    args = nbgrader_cmd(ws, url, "autograde", ASSIGNMENT, "--student", student, "--force",
+                        f"--Execute.timeout={settings.cell_timeout}", "--log-level=INFO",
+                        f"--Application.log_format={LOG_FORMAT}", "--Application.log_datefmt=%H:%M:%S")[3:]
     if submitted is not None:
-        cmd.append(f"--CourseDirectory.submitted_directory={submitted}")
-    return [sys.executable, "-m", "labgrade._limits", "--memory-mb", str(settings.memory_mb), "--", *cmd]
+        args.append(f"--CourseDirectory.submitted_directory={submitted}")
+    return args
+
+
+def autograde_cmd(ws: Workspace, url: str, student: str, settings: Settings, submitted: Path | None = None):
+    """The same as a command of its own (no zygote): ``python -m nbgrader autograde ...`` under limits."""
+    return exec_cmd(autograde_args(ws, url, student, settings, submitted), settings.memory_mb)
+
+
+def exec_cmd(args: list[str], memory_mb: int) -> list[str]:
+    """``python -m nbgrader <args>`` under the memory limit, dying with the process that starts it.
+
+    setpriv --pdeathsig: a grading process dies with its parent (a Dask worker killed in the middle
+    of a student must not leave an autograde writing beside the retry on another worker)."""
+    return ["setpriv", "--pdeathsig", "KILL", "--", sys.executable, "-m", "labgrade._limits",
+            "--memory-mb", str(memory_mb), "--", sys.executable, "-m", "nbgrader", *args]
 
 
 def kill_tree(proc: subprocess.Popen) -> None:
@@ -189,23 +205,36 @@ def kill_active() -> None:
         kill_tree(proc)
 
 
-def run_limited(cmd: list[str], cwd: Path, log: Path, timeout: float,
-                env: dict | None = None) -> tuple[int | None, bool]:
-    """Run ``cmd`` in its own session, output appended to ``log``. Returns (returncode, killed)."""
+def run_limited(args: list[str], cwd: Path, log: Path, timeout: float, env: dict | None = None, *,
+                memory_mb: int = 0, zygote: Zygote | None = None) -> tuple[int | None, bool]:
+    """Run ``nbgrader <args>`` in its own session, output appended to ``log``. Returns (returncode, killed).
+
+    Forked from ``zygote`` when given (nbgrader already imported, labgrade.warm), else a new
+    ``python -m nbgrader`` process; the same limits, session and output either way."""
     if timeout <= 0 or _STOP.is_set():
         return None, True
+    full_env = tool_env(**(env or {}))
     with open(log, "a") as fh:
-        fh.write("$ " + " ".join(cmd) + "\n")
+        fh.write("$ " + " ".join(exec_cmd(args, memory_mb)) + (" (forked warm)" if zygote else "") + "\n")
         fh.flush()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=tool_env(**(env or {})), stdout=fh, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        if zygote is not None:
+            try:
+                proc = zygote.spawn(args, cwd=cwd, env=full_env, log=log, memory_mb=memory_mb)
+            except ZygoteError as exc:
+                fh.write(f"[labgrade] {exc}; starting nbgrader without it\n")
+                fh.flush()
+                zygote = None
+        if zygote is None:
+            proc = subprocess.Popen(exec_cmd(args, memory_mb), cwd=cwd, env=full_env, stdout=fh,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         with _ACTIVE_LOCK:
             _ACTIVE.add(proc)
         try:
             return proc.wait(timeout=timeout), False
         except subprocess.TimeoutExpired:
             kill_tree(proc)
-            fh.write(f"\n[labgrade] killed at the per-student time limit ({timeout:.0f} s left)\n")
+            with open(log, "a") as out:
+                out.write(f"\n[labgrade] killed at the time limit ({timeout:.0f} s left)\n")
             return proc.returncode, True
         except BaseException:
             kill_tree(proc)
@@ -241,7 +270,7 @@ def failed_notebook(text: str) -> str | None:
 
 
 def salvage(ws: Workspace, url: str, student: str, settings: Settings, run: StudentRun, log: Path,
-            deadline: float, env: dict) -> None:
+            deadline: float, env: dict, zygote: Zygote | None = None) -> None:
     """After a failed autograde: re-grade without the notebook that broke it, until it passes.
 
     nbgrader drops every notebook of a student when one fails (a dead kernel, a file
@@ -286,8 +315,9 @@ def salvage(ws: Workspace, url: str, student: str, settings: Settings, run: Stud
                     continue
                 (shadow / item.name).symlink_to(item.resolve())
             text_from = log.stat().st_size
-            rc, killed = run_limited(autograde_cmd(ws, url, student, settings, submitted=shadow_root),
-                                     ws.root, log, deadline - time.monotonic(), env)
+            rc, killed = run_limited(autograde_args(ws, url, student, settings, submitted=shadow_root),
+                                     ws.root, log, deadline - time.monotonic(), env, memory_mb=settings.memory_mb,
+                                     zygote=zygote)
             if killed:
                 run.killed = True
                 mark_unfinished(ws, student, run, settings)
@@ -355,8 +385,10 @@ def submission_exists(ws: Workspace, student: str) -> bool:
 
 
 def grade_student(ws: Workspace, url: str, student: str, notebooks: list[str], settings: Settings,
-                  feedback: bool = True) -> StudentRun:
-    """Stage, autograde (and feedback) one student; never raises for a broken submission."""
+                  feedback: bool = True, zygote: Zygote | None = None) -> StudentRun:
+    """Stage, autograde (and feedback) one student; never raises for a broken submission.
+
+    ``zygote``: fork nbgrader from it (labgrade.warm) instead of starting ``python -m nbgrader``."""
     problem = student_id_problem(student)
     if problem:
         return refused_run(student, notebooks, f"refused: {problem}")
@@ -369,14 +401,14 @@ def grade_student(ws: Workspace, url: str, student: str, notebooks: list[str], s
     staged = stage_submission(ws.submitted, student, notebooks, staging_root(ws.workdir),
                               max_bytes=settings.max_notebook_bytes)
     try:
-        return _grade_staged(ws, url, student, notebooks, settings, feedback, run, staged, start)
+        return _grade_staged(ws, url, student, notebooks, settings, feedback, run, staged, start, zygote)
     finally:
         if (ws.staged_root / student).exists():
             shutil.rmtree(ws.staged_root / student)
 
 
 def _grade_staged(ws: Workspace, url: str, student: str, notebooks: list[str], settings: Settings,
-                  feedback: bool, run: StudentRun, staged, start: float) -> StudentRun:
+                  feedback: bool, run: StudentRun, staged, start: float, zygote: Zygote | None) -> StudentRun:
     run.refused = dict(staged.refused)
     run.ignored = list(staged.ignored)
     wurl = worker_db_url(url)
@@ -414,15 +446,15 @@ def _grade_staged(ws: Workspace, url: str, student: str, notebooks: list[str], s
     if fdir.exists():
         shutil.rmtree(fdir)
     kenv = {**settings.kernel_env(), FLAGS_DIR_ENV: str(fdir)}
-    rc, killed = run_limited(autograde_cmd(ws, wurl, student, settings, submitted=ws.staged_root), ws.root, log,
-                             deadline - time.monotonic(), kenv)
+    rc, killed = run_limited(autograde_args(ws, wurl, student, settings, submitted=ws.staged_root), ws.root, log,
+                             deadline - time.monotonic(), kenv, memory_mb=settings.memory_mb, zygote=zygote)
     run.returncode = rc
     dest = ws.autograded_dir(student)
     if killed:
         run.killed = True
         mark_unfinished(ws, student, run, settings)
     elif rc != 0:
-        salvage(ws, wurl, student, settings, run, log, deadline, kenv)
+        salvage(ws, wurl, student, settings, run, log, deadline, kenv, zygote)
     if _STOP.is_set():      # interrupted (Ctrl-C): record nothing for this student
         return run
     bad = [nb for nb, st in run.notebooks.items() if st != "ok"]
@@ -430,35 +462,36 @@ def _grade_staged(ws: Workspace, url: str, student: str, notebooks: list[str], s
 
     fb_dir = ws.feedback / student / ASSIGNMENT
     if feedback and dest.is_dir() and any(dest.glob("*.ipynb")):
-        run.feedback = generate_feedback(ws, wurl, student, settings)
+        run.feedback = generate_feedback(ws, wurl, student, settings, zygote)
     elif fb_dir.exists():
         shutil.rmtree(fb_dir)   # nothing graded this time: no stale feedback
     run.seconds = time.monotonic() - start
     return run
 
 
-def generate_feedback(ws: Workspace, url: str, student: str, settings: Settings) -> bool:
+def generate_feedback(ws: Workspace, url: str, student: str, settings: Settings,
+                      zygote: Zygote | None = None) -> bool:
     """``nbgrader generate_feedback`` for one student, hidden tests stripped. True if it worked."""
     fb_log = ws.logs / f"{student}.feedback.log"
-    cmd = nbgrader_cmd(ws, url, "generate_feedback", ASSIGNMENT, "--student", student, "--force",
-                       "--log-level=WARN", f"--GenerateFeedback.preprocessors={FEEDBACK_PREPROCESSORS!r}",
-                       *FEEDBACK_OPTIONS)
-    with open(fb_log, "w") as fh:
-        fh.write("$ " + " ".join(cmd) + "\n")
-        fh.flush()
-        try:
-            res = subprocess.run(cmd, cwd=ws.root, env=tool_env(), stdout=fh, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, timeout=max(120, settings.student_timeout))
-        except subprocess.TimeoutExpired:
-            fh.write("\n[labgrade] generate_feedback timed out\n")
-            return False
-    return res.returncode == 0
+    fb_log.write_text("")
+    args = nbgrader_cmd(ws, url, "generate_feedback", ASSIGNMENT, "--student", student, "--force",
+                        "--log-level=WARN", f"--GenerateFeedback.preprocessors={FEEDBACK_PREPROCESSORS!r}",
+                        *FEEDBACK_OPTIONS)[3:]
+    rc, killed = run_limited(args, ws.root, fb_log, max(120, settings.student_timeout), zygote=zygote,
+                             memory_mb=settings.memory_mb)
+    return rc == 0 and not killed
 
 
 def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str], settings: Settings, *,
-              jobs: int, feedback: bool = True, progress: bool = True) -> dict[str, StudentRun]:
-    """Grade ``students`` with ``jobs`` parallel workers; a progress bar on stderr."""
-    from tqdm import tqdm
+              jobs: int, feedback: bool = True, progress: bool = True, engine=None) -> dict[str, StudentRun]:
+    """Grade ``students`` with ``jobs`` parallel workers; a progress bar on stderr.
+
+    ``engine``: grade elsewhere instead of the local pool, e.g. a Dask cluster
+    (:func:`labgrade.cluster.grade_on_cluster` with its scheduler bound): called as
+    ``engine(ws, url, todo, notebooks, settings, feedback=..., progress=..., on_done=...)``
+    with the students who have a submission; it returns their runs.
+    """
+    from tqdm import tqdm  # the progress bar: imported by the runs that show one
 
     results: dict[str, StudentRun] = {}
     lock = threading.Lock()
@@ -471,8 +504,20 @@ def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str]
             results[s] = StudentRun(s, submitted=False, notebooks={nb: "missing" for nb in notebooks})
     bar = tqdm(total=len(todo), desc="grading", unit="student", disable=not progress, file=sys.stderr,
                dynamic_ncols=True)
+    if engine is not None:
+        def done(s, run):
+            bar.set_postfix_str(f"{s} {_short(run, ws)}", refresh=False)
+            bar.update(1)
+
+        try:
+            results.update(engine(ws, url, todo, notebooks, settings, feedback=feedback, progress=progress,
+                                  on_done=done))
+        finally:
+            bar.close()
+        return {s: results[s] for s in students}
+    zygote = start_zygote(ws) if settings.warm and todo else None
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade") as pool:
-        futures = {pool.submit(grade_student, ws, url, s, notebooks, settings, feedback): s for s in todo}
+        futures = {pool.submit(grade_student, ws, url, s, notebooks, settings, feedback, zygote): s for s in todo}
         try:
             for fut in as_completed(futures):
                 s = futures[fut]
@@ -493,7 +538,18 @@ def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str]
             raise
         finally:
             bar.close()
+            if zygote is not None:
+                zygote.close()
     return {s: results[s] for s in students}
+
+
+def start_zygote(ws: Workspace) -> Zygote | None:
+    """A zygote for this run (labgrade.warm), or None (then nbgrader starts as a command) if it fails."""
+    try:
+        return Zygote(env=tool_env(PYTHONSAFEPATH="1"), cwd=ws.root)
+    except (ZygoteError, OSError) as exc:
+        print(f"labgrade: warm start unavailable ({exc}); starting nbgrader for each run", file=sys.stderr)
+        return None
 
 
 def _short(run: StudentRun, ws: Workspace | None = None) -> str:

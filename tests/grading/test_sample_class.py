@@ -1,4 +1,4 @@
-"""End to end: the sample class graded once (labgrade demo, 2 parallel workers), many checks.
+"""End to end: the sample class graded once per session (labgrade demo, 2 parallel workers), many checks.
 
 The expected score of every student and item is in sample_expectations.py.
 """
@@ -29,20 +29,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """`labgrade demo` into a temporary course folder, SQLite gradebook, 2 jobs."""
-    workdir = tmp_path_factory.mktemp("sample-class")
-    url = f"sqlite:///{workdir}/gradebook.db"
-    rc = main(["demo", "--course-dir", str(workdir), "--db-url", url, "--jobs", "2",
-               "--cell-timeout", "20", "--student-timeout", "300", "--quiet"])
-    assert rc == 0
+def graded(sample_class_run):
+    """`labgrade demo` into a temporary course folder, SQLite gradebook, 2 jobs (graded once per
+    session: conftest's ``sample_class_run``, shared with the Dask test)."""
     from labgrade.runner import course_workspace
 
-    ws = course_workspace(workdir)
-    rows = list(csv.DictReader(open(workdir / "reports" / "grades.csv", newline="")))
-    students = {r["student"]: r for r in csv.DictReader(open(workdir / "reports" / "students.csv", newline=""))}
-    return {"workdir": workdir, "url": url, "ws": ws, "rows": rows, "students": students,
-            "items": graded_items(ws.root / "source" / ASSIGNMENT)}
+    ws = course_workspace(sample_class_run["workdir"])
+    return {**sample_class_run, "ws": ws, "items": graded_items(ws.root / "source" / ASSIGNMENT)}
 
 
 def test_every_student_is_reported(graded):
