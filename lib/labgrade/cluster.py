@@ -26,8 +26,39 @@ graded twice in one run (a retry) is graded, not read from Dask's cache.
 from __future__ import annotations
 
 import sys
+import threading
 
-from .runner import StudentRun, Workspace, grade_student
+from .runner import StudentRun, Workspace, grade_student, start_zygote
+from .warm import Zygote
+
+_ZYGOTE: Zygote | None = None        # this worker process's zygote, started by its first task
+_ZYGOTE_LOCK = threading.Lock()
+_KEEPER = threading.Event()          # never set: the thread that started the zygote lives as long as the worker
+
+
+def _worker_zygote(ws: Workspace, settings) -> Zygote | None:
+    """The worker's zygote (labgrade.warm), kept between tasks.
+
+    It is started from a thread of its own that never ends: the zygote dies with the thread that
+    started it (PR_SET_PDEATHSIG follows the thread), and a Dask worker may end its task threads.
+    """
+    global _ZYGOTE
+    if not settings.warm:
+        return None
+    with _ZYGOTE_LOCK:
+        if _ZYGOTE is None or _ZYGOTE.closed:
+            box: list = []
+            started = threading.Event()
+
+            def keep():
+                box.append(start_zygote(ws))
+                started.set()
+                _KEEPER.wait()
+
+            threading.Thread(target=keep, name="labgrade-zygote", daemon=True).start()
+            started.wait()
+            _ZYGOTE = box[0]
+        return _ZYGOTE
 
 
 class ClusterError(RuntimeError):
@@ -44,7 +75,7 @@ def check_cluster_url(url: str) -> None:
 
 def _task(ws: Workspace, url: str, student: str, notebooks: list[str], settings, feedback: bool) -> StudentRun:
     """What one worker runs for one student (never raises for a broken submission)."""
-    return grade_student(ws, url, student, notebooks, settings, feedback)
+    return grade_student(ws, url, student, notebooks, settings, feedback, _worker_zygote(ws, settings))
 
 
 def grade_on_cluster(ws: Workspace, url: str, students: list[str], notebooks: list[str], settings, *,

@@ -101,6 +101,7 @@ class Zygote:
             err = self._proc.stderr.read() if self._proc.poll() is not None else ""
             self._proc.kill()
             raise ZygoteError(f"the zygote did not start: {ready.strip() or err.strip()[-500:]}")
+        self.closed = False
         self._reader = threading.Thread(target=self._read, name="zygote-reader", daemon=True)
         self._reader.start()
 
@@ -117,6 +118,7 @@ class Zygote:
                 else:
                     self._early[msg["pid"]] = msg["status"]
         with self._lock:      # the zygote is gone: its children died with it
+            self.closed = True
             for child in self._children.values():
                 child._exited(-signal.SIGKILL)
             self._children.clear()
@@ -124,8 +126,11 @@ class Zygote:
                 box.append("the zygote stopped")
                 ev.set()
 
-    def spawn(self, args: list[str], *, cwd: Path, env: dict, log: Path, memory_mb: int = 0) -> WarmProcess:
-        """Run ``python -m nbgrader <args>`` in a fresh child, output appended to ``log``."""
+    def spawn(self, args: list[str], *, cwd: Path, env: dict, log: Path, memory_mb: int = 0,
+              script: Path | None = None) -> WarmProcess:
+        """Run ``python -m nbgrader <args>`` in a fresh child, output appended to ``log``.
+
+        ``script``: run that file instead (``python script args``), e.g. a probe in a test."""
         ev, box = threading.Event(), []
         with self._lock:
             self._next += 1
@@ -133,7 +138,8 @@ class Zygote:
             self._started[rid] = (ev, box)
             try:
                 self._proc.stdin.write(json.dumps({"id": rid, "args": list(args), "cwd": str(cwd), "env": env,
-                                                   "log": str(log), "memory_mb": int(memory_mb)}) + "\n")
+                                                   "log": str(log), "memory_mb": int(memory_mb),
+                                                   "script": str(script) if script else None}) + "\n")
                 self._proc.stdin.flush()
             except (BrokenPipeError, ValueError) as exc:
                 self._started.pop(rid, None)
@@ -152,6 +158,7 @@ class Zygote:
         return child
 
     def close(self) -> None:
+        self.closed = True
         try:
             self._proc.stdin.close()
         except OSError:
@@ -205,11 +212,17 @@ def _child(req: dict) -> None:
         sys.stdin = open(0, closefd=False)
         sys.stdout = open(1, "w", buffering=1, closefd=False)
         sys.stderr = open(2, "w", buffering=1, closefd=False)
-        sys.argv = [sys.executable, "-m", "nbgrader", *req["args"]]
-        from nbgrader.apps.nbgraderapp import NbGraderApp
-
         try:
-            NbGraderApp.launch_instance(argv=req["args"])
+            if req.get("script"):
+                import runpy
+
+                sys.argv = [req["script"], *req["args"]]
+                runpy.run_path(req["script"], run_name="__main__")
+            else:
+                from nbgrader.apps.nbgraderapp import NbGraderApp
+
+                sys.argv = [sys.executable, "-m", "nbgrader", *req["args"]]
+                NbGraderApp.launch_instance(argv=req["args"])
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
