@@ -11,7 +11,8 @@ imports them once; for each run it forks a child that
 * dies with the zygote (``PR_SET_PDEATHSIG``), which dies with the process that started it,
 * sets its limits (``RLIMIT_AS`` for the memory limit, inherited by its kernels; no core
   files), its working folder, its environment (the run's, not the zygote's), its output
-  (the student's log), then runs nbgrader's command line as ``python -m nbgrader`` would.
+  (the student's log) and its title (``ps`` shows ``python -m nbgrader autograde ...``),
+  then runs nbgrader's command line as ``python -m nbgrader`` would.
 
 Students stay apart: a child never returns to the zygote (it ends with ``os._exit``), and
 no student code ever runs in the zygote or its children (it runs in kernels and the
@@ -212,6 +213,7 @@ def _child(req: dict) -> None:
         sys.stdin = open(0, closefd=False)
         sys.stdout = open(1, "w", buffering=1, closefd=False)
         sys.stderr = open(2, "w", buffering=1, closefd=False)
+        _retitle(req)
         try:
             if req.get("script"):
                 import runpy
@@ -241,6 +243,14 @@ def _child(req: dict) -> None:
             os._exit(code)
 
 
+def _retitle(req: dict) -> None:
+    """Show the child as the command it runs (``ps``, ``top``, psutil's cmdline), not as the zygote."""
+    from setproctitle import setproctitle
+
+    program = [req["script"]] if req.get("script") else ["python", "-m", "nbgrader"]
+    setproctitle(" ".join([*program, *req["args"]]))
+
+
 def _status(raw: int) -> int:
     return -os.WTERMSIG(raw) if os.WIFSIGNALED(raw) else os.WEXITSTATUS(raw)
 
@@ -251,6 +261,9 @@ def serve() -> None:
 
     for name in PRELOAD:
         importlib.import_module(name)
+    from setproctitle import getproctitle
+
+    getproctitle()      # setproctitle takes hold of argv's memory now, before a child changes its environment
     out = sys.stdout
     out.write('{"ready": true}\n')
     out.flush()

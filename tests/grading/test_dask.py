@@ -90,7 +90,7 @@ def cluster(tmp_path_factory):
 
 
 def _autograde_of(proc: subprocess.Popen):
-    """(autograde process, the dask worker process that started it) under one `dask worker`."""
+    """(autograde process, the dask worker process above it) under one `dask worker` (its nanny)."""
     try:
         family = psutil.Process(proc.pid).children(recursive=True)
     except psutil.NoSuchProcess:
@@ -101,7 +101,10 @@ def _autograde_of(proc: subprocess.Popen):
         except psutil.Error:
             continue
         if "nbgrader" in cmd and "autograde" in cmd:
-            return p, p.parent()
+            worker = p          # the nanny's child above it (autograde <- zygote <- worker <- nanny)
+            while worker.parent() is not None and worker.parent().pid != proc.pid:
+                worker = worker.parent()
+            return p, worker
     return None
 
 

@@ -29,6 +29,22 @@ def test_a_child_runs_nbgrader_with_its_output_in_the_log(zygote, tmp_path):
     assert "nbgrader version" in log.read_text()
 
 
+def test_a_child_shows_as_the_command_it_runs(zygote, tmp_path):
+    script = tmp_path / "nap.py"
+    script.write_text("import time\ntime.sleep(30)\n")
+    proc = zygote.spawn(["--student", "s1"], cwd=tmp_path, env=tool_env(), log=tmp_path / "log", script=script)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            cmd = psutil.Process(proc.pid).cmdline()
+            if "labgrade.warm" not in " ".join(cmd):
+                break
+            time.sleep(0.02)
+        assert cmd == [str(script), "--student", "s1"]
+    finally:
+        kill_tree(proc)
+
+
 @pytest.mark.parametrize("args", [["no-such-command"], ["autograde", "x", "--Execute.timeout=soon"],
                                   ["generate_feedback", "x", "--CourseDirectory.root=/nonexistent"]])
 def test_the_exit_status_is_nbgraders(zygote, tmp_path, args):
