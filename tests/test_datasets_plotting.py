@@ -197,29 +197,48 @@ def test_plotting_rejects_bad_input(flow_results):
                                          "gradient_norms": [1.0]}}, performance=[])
 
 
-@pytest.mark.parametrize(
-    "args", [(1000, 50, 30, 10, 2), (2000, 20, 15, 5, 2), (300, 5, 3, 1, 1), (100, 40, 35, 2, 2)]
-)
+@pytest.mark.parametrize("n_samples, n_features", [(1000, 50), (200, 10), (37, 3), (30, 2)])
 @pytest.mark.parametrize("seed", [0, 1, 2**31 - 1])
-def test_make_classification_port_equals_scikit_learn(args, seed):
-    from sklearn.datasets import make_classification as sklearn_make_classification
+def test_activation_data_is_scikit_learns_with_a_seed_drawn_from_rng(n_samples, n_features, seed):
+    from sklearn.datasets import make_classification
 
-    from initlab.datasets import make_classification
-
-    n_samples, n_features, n_informative, n_redundant, clusters = args
-    X_ref, y_ref = sklearn_make_classification(
+    n_informative = min(30, n_features)
+    X_ref, _ = make_classification(
         n_samples=n_samples, n_features=n_features, n_informative=n_informative,
-        n_redundant=n_redundant, n_clusters_per_class=clusters, random_state=seed)
-    X, y = make_classification(*args, random_state=seed)
-    np.testing.assert_array_equal(X, X_ref)
-    np.testing.assert_array_equal(y, y_ref)
+        n_redundant=min(10, n_features - n_informative),
+        random_state=int(np.random.default_rng(seed).integers(0, 2**31 - 1)))
+    X_ref = X_ref.T
+    sd = X_ref.std(axis=1, keepdims=True)
+    expected = (X_ref - X_ref.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0)
+    np.testing.assert_array_equal(make_activation_data(n_samples, n_features, rng=seed), expected)
 
 
-def test_datasets_do_not_import_scikit_learn():
-    import subprocess
-    import sys
+@pytest.mark.parametrize("n_features", [20, 5, 2])
+def test_training_data_is_scikit_learns_split_with_the_same_rng(n_features):
+    from sklearn.datasets import make_classification
 
-    code = ("import sys, initlab.datasets as d; d.make_activation_data(rng=0); d.make_training_data(rng=0); "
-            "print('sklearn' in sys.modules)")
+    gen = np.random.default_rng(7)
+    n_informative = min(15, n_features)
+    X, y = make_classification(
+        n_samples=300, n_features=n_features, n_informative=n_informative,
+        n_redundant=min(5, n_features - n_informative), n_clusters_per_class=2,
+        random_state=int(gen.integers(0, 2**31 - 1)))
+    train = gen.permutation(300)[:240]
+    X_train, _, y_train, _ = make_training_data(300, n_features, rng=7)
+    sd = X[train].std(axis=0)
+    np.testing.assert_array_equal(X_train, ((X[train] - X[train].mean(axis=0)) / np.where(sd > 0, sd, 1.0)).T)
+    np.testing.assert_array_equal(y_train, y[train].reshape(1, -1).astype(np.float64))
+
+
+def test_datasets_import_scikit_learn_only_when_drawing():
+    code = ("import sys, initlab.datasets as d; before = 'sklearn' in sys.modules; "
+            "d.make_activation_data(rng=0); print(before, 'sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_datasets_without_scikit_learn_say_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn", None)          # what a missing package looks like to import
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    with pytest.raises(ImportError, match=r"needs scikit-learn .* pip install scikit-learn"):
+        make_activation_data(20, 4, rng=0)

@@ -4,11 +4,14 @@ Introduced in ``source/weight_init/04_activation_statistics.ipynb``
 (:func:`make_activation_data`) and ``06_training_comparison.ipynb``
 (:func:`make_training_data`).
 
-Both use scikit-learn's ``make_classification`` algorithm, as the lab does, in
-a numpy port (:func:`make_classification`) that returns exactly scikit-learn's
-arrays for the same seed but spares each notebook the 0.8 s import of
-scikit-learn. The port is given an ``int`` seed drawn from ``rng``, so a seed
-(or a generator) reproduces the data and numpy's global state is never used.
+Both call scikit-learn's ``sklearn.datasets.make_classification``, as the lab
+does. scikit-learn is imported inside the functions, on first use, so
+``import initlab`` (and ``import initlab.datasets``) stays numpy-only and only
+the notebooks that draw data pay for the import. scikit-learn takes a
+``random_state`` (an ``int`` or a legacy ``numpy.random.RandomState``); it is
+given an ``int`` seed drawn from ``rng`` with ``rng.integers(0, 2**31 - 1)``,
+so the same seed (or the same generator state) reproduces the same data and
+numpy's global state is never used.
 
 Difference from the lab, on purpose: the Part 4 features are standardized
 (mean 0, std 1 per feature). The raw ``make_classification`` features have a
@@ -73,71 +76,16 @@ def standardize(X, mean=None, std=None):
     return (X - mean) / std, mean, std
 
 
-def _hypercube_vertices(n_vertices: int, n_dims: int, state: np.random.RandomState) -> np.ndarray:
-    """Distinct vertices of {0, 1}^n_dims, drawn as scikit-learn's ``_generate_hypercube``."""
-    if n_dims > 30:
-        return np.hstack([state.randint(2, size=(n_vertices, n_dims - 30)),
-                          _hypercube_vertices(n_vertices, 30, state)])
-    population = 2**n_dims
-    if n_vertices / population < 0.01:  # scikit-learn's "tracking selection"
-        chosen, out = set(), np.empty(n_vertices, dtype=np.int64)
-        for i in range(n_vertices):
-            j = state.randint(population)
-            while j in chosen:
-                j = state.randint(population)
-            chosen.add(j)
-            out[i] = j
-    else:  # scikit-learn's "pool" method is a permutation prefix
-        out = state.permutation(population)[:n_vertices]
-    out = out.astype(">u4")
-    return np.unpackbits(out.view(">u1")).reshape((-1, 32))[:, -n_dims:]
-
-
-def make_classification(n_samples, n_features, n_informative, n_redundant, n_clusters_per_class=2, *,
-                        random_state: int, flip_y: float = 0.01, class_sep: float = 1.0):
-    """scikit-learn's ``make_classification`` (Guyon 2003), two classes, ported to numpy.
-
-    Draws the same numbers in the same order from ``numpy.random.RandomState(random_state)``,
-    so it returns exactly what ``sklearn.datasets.make_classification(..., random_state=...)``
-    returns with its defaults (checked in ``tests/test_datasets_plotting.py``), without
-    the 0.8 s import of scikit-learn in every notebook that needs data.
-    """
-    state = np.random.RandomState(random_state)
-    n_classes = 2
-    n_clusters = n_classes * n_clusters_per_class
-    per_cluster = [int(n_samples * (1.0 / n_classes) / n_clusters_per_class) for _ in range(n_clusters)]
-    for i in range(n_samples - sum(per_cluster)):
-        per_cluster[i % n_clusters] += 1
-    X = np.zeros((n_samples, n_features))
-    y = np.zeros(n_samples, dtype=int)
-    centroids = _hypercube_vertices(n_clusters, n_informative, state).astype(float)
-    centroids *= 2 * class_sep
-    centroids -= class_sep
-    X[:, :n_informative] = state.standard_normal(size=(n_samples, n_informative))
-    stop = 0
-    for k, centroid in enumerate(centroids):
-        start, stop = stop, stop + per_cluster[k]
-        y[start:stop] = k % n_classes
-        X_k = X[start:stop, :n_informative]
-        A = 2 * state.uniform(size=(n_informative, n_informative)) - 1
-        X_k[...] = np.dot(X_k, A)
-        X_k += centroid
-    if n_redundant > 0:
-        B = 2 * state.uniform(size=(n_informative, n_redundant)) - 1
-        X[:, n_informative:n_informative + n_redundant] = np.dot(X[:, :n_informative], B)
-    n_random = n_features - n_informative - n_redundant
-    if n_random > 0:
-        X[:, -n_random:] = state.standard_normal(size=(n_samples, n_random))
-    if flip_y >= 0.0:
-        flip = state.uniform(size=n_samples) < flip_y
-        y[flip] = state.randint(n_classes, size=flip.sum())
-    rows = np.arange(n_samples)
-    state.shuffle(rows)
-    X, y = X[rows], y[rows]
-    cols = np.arange(n_features)
-    state.shuffle(cols)
-    X[:, :] = X[:, cols]
-    return X, y
+def _sklearn_make_classification():
+    """scikit-learn's ``make_classification``, imported on first use (about 0.8 s)."""
+    try:
+        from sklearn.datasets import make_classification
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "initlab.datasets needs scikit-learn for make_classification, and it is not installed. "
+            "Install it with: pip install scikit-learn"
+        ) from exc
+    return make_classification
 
 
 def make_activation_data(n_samples: int = 1000, n_features: int = 50, *, rng=None) -> np.ndarray:
@@ -170,9 +118,9 @@ def make_activation_data(n_samples: int = 1000, n_features: int = 50, *, rng=Non
     gen = check_random_state(rng)
     n_informative = min(30, n_features)
     n_redundant = min(10, n_features - n_informative)
-    X, _ = make_classification(n_samples=n_samples, n_features=n_features,
-                               n_informative=n_informative, n_redundant=n_redundant,
-                               random_state=_int_seed(gen))
+    X, _ = _sklearn_make_classification()(
+        n_samples=n_samples, n_features=n_features, n_informative=n_informative,
+        n_redundant=n_redundant, random_state=_int_seed(gen))
     return standardize(X.T)[0]
 
 
@@ -225,9 +173,9 @@ def make_training_data(n_samples: int = 2000, n_features: int = 20, test_size: f
     gen = check_random_state(rng)
     n_informative = min(15, n_features)
     n_redundant = min(5, n_features - n_informative)
-    X, y = make_classification(n_samples=n_samples, n_features=n_features,
-                               n_informative=n_informative, n_redundant=n_redundant,
-                               n_clusters_per_class=2, random_state=_int_seed(gen))
+    X, y = _sklearn_make_classification()(
+        n_samples=n_samples, n_features=n_features, n_informative=n_informative,
+        n_redundant=n_redundant, n_clusters_per_class=2, random_state=_int_seed(gen))
     X = X.T.astype(np.float64)
     y = y.reshape(1, -1).astype(np.float64)
     order = gen.permutation(n_samples)

@@ -73,7 +73,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     >>> round(calculate_gain('relu'), 6)
     1.414214
     >>> round(calculate_gain('leaky_relu', 0.2), 6)
-    1.386750
+    1.38675
     """
     check_choice(nonlinearity, GAIN_NONLINEARITIES, name="nonlinearity")
     if nonlinearity in ("linear", "sigmoid") or nonlinearity.startswith("conv"):

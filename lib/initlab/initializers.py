@@ -186,7 +186,7 @@ def he_normal(shape, negative_slope: float = 0.0, mode: str = "fan_in", *, rng=N
 
     >>> W = he_normal((256, 512), rng=0)
     >>> round(float(W.std()), 3)   # sqrt(2 / 512) = 0.0625
-    0.062
+    0.063
     """
     return _normal(tuple(shape), _he_std(shape, negative_slope, mode), rng)
 
