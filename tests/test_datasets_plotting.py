@@ -65,7 +65,7 @@ def test_training_data_split_and_standardization():
     [
         (lambda: make_activation_data(0), ValueError, r"n_samples must be an int >= 2, got 0"),
         (lambda: make_activation_data(100, 1), ValueError, r"n_features must be an int >= 2, got 1"),
-        (lambda: make_activation_data(10.5), TypeError, r"n_samples must be an int, got 10.5"),
+        (lambda: make_activation_data(10.5), TypeError, r"n_samples must be an int >= 2, got 10.5"),
         (lambda: make_activation_data(rng="seed"), TypeError, r"rng must be None, an int seed .* 'seed'"),
         (lambda: make_training_data(test_size=1.2), ValueError,
          r"test_size must be a float in \(0, 1\), got 1.2"),

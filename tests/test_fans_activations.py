@@ -28,7 +28,7 @@ def test_gain_table_matches_pytorch():
     assert initlab.calculate_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))
     with pytest.raises(ValueError, match=r"nonlinearity must be one of .*got 'gelu'"):
         initlab.calculate_gain("gelu")
-    with pytest.raises(TypeError, match=r"param .* must be a number, got 'x'"):
+    with pytest.raises(TypeError, match=r"param .* must be a real number, got 'x'"):
         initlab.calculate_gain("leaky_relu", "x")
 
 

@@ -234,7 +234,7 @@ def test_trainer_rejects_bad_arguments(part6_data):
         t.train(X_train, y_train, X_test[:, 0], y_test, "he_normal")
     with pytest.raises(ValueError, match=r"epochs must be an int >= 1, got 0"):
         t.train(X_train, y_train, X_test, y_test, "he_normal", epochs=0)
-    with pytest.raises(TypeError, match=r"epochs must be an int, got 2.5"):
+    with pytest.raises(TypeError, match=r"epochs must be an int >= 1, got 2.5"):
         t.train(X_train, y_train, X_test, y_test, "he_normal", epochs=2.5)
     with pytest.raises(ValueError, match=r"learning_rate must be a finite positive number, got -0.1"):
         t.train(X_train, y_train, X_test, y_test, "he_normal", learning_rate=-0.1)

@@ -7,12 +7,17 @@ says what was expected, in the style of scikit-learn and Keras.
 
 from __future__ import annotations
 
+import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["check_random_state", "check_shape", "check_choice", "check_positive", "check_layer_dims", "check_2d"]
+__all__ = [
+    "check_random_state", "check_shape", "check_choice", "check_positive", "check_layer_dims", "check_2d",
+    "check_int", "check_real", "check_fraction", "check_mapping", "check_accuracies", "check_dense_shapes",
+    "check_features",
+]
 
 
 def check_random_state(rng, *, name: str = "rng") -> np.random.Generator:
@@ -129,4 +134,117 @@ def check_2d(value, *, name: str) -> np.ndarray:
             f"{name} must be a 2-D array laid out as (features, samples), got an array of shape "
             f"{arr.shape} ({arr.ndim}-D)."
         )
+    return arr
+
+
+def check_int(value, *, name: str, minimum: int = 1, expected: str | None = None) -> int:
+    """Return ``value`` as a Python int ``>= minimum``, or raise naming ``name``.
+
+    ``expected`` words the valid values in the message (default ``"an int >= minimum"``).
+    """
+    expected = expected or f"an int >= {minimum}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be {expected}, got {value!r} of type {type(value).__name__}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be {expected}, got {value!r}.")
+    return int(value)
+
+
+def check_real(value, *, name: str) -> float:
+    """Return ``value`` as a float if it is a finite real number (of any sign), or raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}.")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}.")
+    return float(value)
+
+
+def check_fraction(value, *, name: str, include_one: bool = False, kind: str = "a number") -> float:
+    """Return ``value`` as a float in ``(0, 1)`` (or ``(0, 1]`` with ``include_one``), or raise."""
+    interval = "(0, 1]" if include_one else "(0, 1)"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be {kind} in {interval}, got {value!r} of type {type(value).__name__}."
+        )
+    v = float(value)
+    if not (0.0 < v <= 1.0 if include_one else 0.0 < v < 1.0):
+        raise ValueError(f"{name} must be {kind} in {interval}, got {value!r}.")
+    return v
+
+
+def check_mapping(value, *, name: str, keys=()) -> Mapping:
+    """Return ``value`` if it is a non-empty dict whose values hold all ``keys``, or raise."""
+    if not isinstance(value, Mapping) or not value:
+        raise TypeError(
+            f"{name} must be a non-empty dict, got {value!r:.80} of type {type(value).__name__}."
+        )
+    for key, item in value.items():
+        missing = [k for k in keys if not isinstance(item, Mapping) or k not in item]
+        if missing:
+            raise ValueError(f"{name}[{key!r}] must hold the keys {list(keys)}; missing {missing}.")
+    return value
+
+
+def check_accuracies(values, *, name: str) -> np.ndarray:
+    """Return ``values`` as a non-empty 1-D float64 array (one accuracy per epoch), or raise."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a sequence of accuracies (numbers), got {values!r:.80}.") from exc
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty 1-D sequence of accuracies, one per epoch, got shape {arr.shape}."
+        )
+    return arr
+
+
+def check_dense_shapes(shapes, *, name: str = "shapes") -> list[tuple[int, int]]:
+    """Return ``shapes`` as a list of dense weight shapes ``(n_out, n_in)``, one per layer, or raise."""
+    if isinstance(shapes, (str, bytes)) or not isinstance(shapes, (list, tuple)):
+        raise TypeError(
+            f"{name} must be a list of (n_out, n_in) tuples, one per layer, got {shapes!r} "
+            f"of type {type(shapes).__name__}."
+        )
+    if len(shapes) == 0:
+        raise ValueError(f"{name} must list at least one (n_out, n_in) tuple, got an empty list.")
+    if all(isinstance(d, numbers.Integral) for d in shapes):
+        raise TypeError(
+            f"{name} must be a list of (n_out, n_in) tuples, one per layer, got the single shape "
+            f"{shapes!r}; for one layer pass [{tuple(shapes)!r}]."
+        )
+    dims = []
+    for i, shape in enumerate(shapes):
+        s = check_shape(shape, min_dims=2, name=f"{name}[{i}]")
+        if len(s) != 2:
+            raise ValueError(f"{name}[{i}] must be a dense weight shape (n_out, n_in), got {shape!r}.")
+        dims.append(s)
+    for l in range(1, len(dims)):
+        if dims[l][1] != dims[l - 1][0]:
+            message = (
+                f"{name} do not chain: shapes[{l}] = {dims[l]} has n_in = {dims[l][1]}, but the "
+                f"previous layer shapes[{l - 1}] = {dims[l - 1]} has n_out = {dims[l - 1][0]}. "
+                f"Each shape is (n_out, n_in), as PyTorch's, so shapes[l][1] must equal "
+                f"shapes[l-1][0]."
+            )
+            if all(dims[k][0] == dims[k - 1][1] for k in range(1, len(dims))):
+                fixed = [(s[1], s[0]) for s in dims]
+                message += (
+                    f" Your shapes look like (n_in, n_out); pass them the other way round: "
+                    f"{fixed}."
+                )
+            raise ValueError(message)
+    return dims
+
+
+def check_features(X, n_features: int, *, name: str = "X", source: str = "layer_dims[0]") -> np.ndarray:
+    """Return ``X`` as a finite 2-D array of shape ``(n_features, samples)``, or raise (hinting at ``X.T``)."""
+    arr = check_2d(X, name=name)
+    if arr.shape[0] != n_features:
+        hint = f" It looks transposed: pass {name}.T." if arr.shape[1] == n_features else ""
+        raise ValueError(
+            f"{name} must have shape (features, samples) with features = {source} = {n_features}, "
+            f"got shape {arr.shape}.{hint}"
+        )
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf).")
     return arr

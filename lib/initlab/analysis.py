@@ -36,10 +36,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._guard import reference
-from ._validation import check_choice, check_layer_dims, check_random_state
+from ._validation import check_2d, check_choice, check_layer_dims, check_random_state
 from .activations import ACTIVATIONS
 from .initializers import INITIALIZERS
-from .training import _check_2d, forward_propagation, initialize_parameters
+from .training import forward_propagation, initialize_parameters
 
 __all__ = ["layer_statistics", "variance_ratios", "ActivationAnalyzer", "analyze_activation_flow"]
 
@@ -70,8 +70,8 @@ def layer_statistics(Z, A) -> dict[str, dict[str, float]]:
     >>> s['post_activation']['fraction_zero'], s['post_activation']['fraction_dead']
     (0.75, 0.5)
     """
-    Z = _check_2d(Z, name="Z")
-    A = _check_2d(A, name="A")
+    Z = check_2d(Z, name="Z")
+    A = check_2d(A, name="A")
     if Z.shape != A.shape:
         raise ValueError(f"A must have the shape of Z {Z.shape}, got A of shape {A.shape}.")
     zero = A == 0
@@ -128,11 +128,11 @@ def variance_ratios(pre_activations, X) -> list[float]:
             f"pre_activations must be a list of arrays [Z1, ..., ZL], got "
             f"{type(pre_activations).__name__}."
         )
-    X = _check_2d(X, name="X")
+    X = check_2d(X, name="X")
     variances = [float(X.var())]
     m = X.shape[1]
     for l, Z in enumerate(pre_activations, start=1):
-        Z = _check_2d(Z, name=f"pre_activations[{l - 1}]")
+        Z = check_2d(Z, name=f"pre_activations[{l - 1}]")
         if Z.shape[1] != m:
             raise ValueError(
                 f"pre_activations[{l - 1}] (Z{l}) must have {m} columns (samples) like X {X.shape}, "
@@ -202,7 +202,7 @@ class ActivationAnalyzer:
         """Propagate ``X`` of shape ``(n_0, n_samples)``; return the output ``A_L``."""
         if not self.parameters:
             raise RuntimeError("call initialize_network(method) before forward_pass(X).")
-        X = _check_2d(X, name="X")
+        X = check_2d(X, name="X")
         if X.shape[0] != self.layer_dims[0]:
             raise ValueError(
                 f"X must have shape ({self.layer_dims[0]}, n_samples) (features, samples) for "

@@ -27,17 +27,19 @@ Differences from the lab, on purpose:
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from ._guard import reference
 from ._validation import (
-    check_2d,
     check_choice,
+    check_dense_shapes,
+    check_features,
+    check_int,
     check_layer_dims,
     check_positive,
     check_random_state,
+    check_real,
     check_shape,
 )
 from .activations import ACTIVATIONS, activate
@@ -48,23 +50,6 @@ __all__ = [
     "CustomInitializer", "adaptive_he", "layer_sequential_init", "residual_aware_init",
     "width_aware_init", "spectral_norm_init", "lsuv_init",
 ]
-
-
-def _check_int(value, *, name: str, minimum: int) -> int:
-    """Return ``value`` as an int ``>= minimum``, or raise naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r} of type {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
-    return int(value)
-
-
-def _check_real(value, *, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}.")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}.")
-    return float(value)
 
 
 def _normal(shape, std, rng) -> np.ndarray:
@@ -122,48 +107,11 @@ def adaptive_he(shape, activation: str = "relu", layer_depth: int = 1,
     if isinstance(activation, str):  # the lab-wide rule: names are case-insensitive, spaces around ignored
         activation = activation.strip().lower()
     check_choice(activation, tuple(ACTIVATIONS), name="activation")
-    layer_depth = _check_int(layer_depth, name="layer_depth", minimum=1)
-    slope = _check_real(negative_slope, name="negative_slope")
+    layer_depth = check_int(layer_depth, name="layer_depth", minimum=1)
+    slope = check_real(negative_slope, name="negative_slope")
     gain = calculate_gain(activation, slope if activation == "leaky_relu" else None)
     std = gain / math.sqrt(fan_in) / math.sqrt(1.0 + 0.1 * layer_depth)
     return _normal(tuple(shape), std, rng)
-
-
-def _check_shapes_chain(shapes) -> list[tuple[int, int]]:
-    if isinstance(shapes, (str, bytes)) or not isinstance(shapes, (list, tuple)):
-        raise TypeError(
-            f"shapes must be a list of (n_out, n_in) tuples, one per layer, got {shapes!r} "
-            f"of type {type(shapes).__name__}."
-        )
-    if len(shapes) == 0:
-        raise ValueError("shapes must list at least one (n_out, n_in) tuple, got an empty list.")
-    if all(isinstance(d, numbers.Integral) for d in shapes):
-        raise TypeError(
-            f"shapes must be a list of (n_out, n_in) tuples, one per layer, got the single shape "
-            f"{shapes!r}; for one layer pass [{tuple(shapes)!r}]."
-        )
-    dims = []
-    for i, shape in enumerate(shapes):
-        s = check_shape(shape, min_dims=2, name=f"shapes[{i}]")
-        if len(s) != 2:
-            raise ValueError(f"shapes[{i}] must be a dense weight shape (n_out, n_in), got {shape!r}.")
-        dims.append(s)
-    for l in range(1, len(dims)):
-        if dims[l][1] != dims[l - 1][0]:
-            message = (
-                f"shapes do not chain: shapes[{l}] = {dims[l]} has n_in = {dims[l][1]}, but the "
-                f"previous layer shapes[{l - 1}] = {dims[l - 1]} has n_out = {dims[l - 1][0]}. "
-                f"Each shape is (n_out, n_in), as PyTorch's, so shapes[l][1] must equal "
-                f"shapes[l-1][0]."
-            )
-            if all(dims[k][0] == dims[k - 1][1] for k in range(1, len(dims))):
-                fixed = [(s[1], s[0]) for s in dims]
-                message += (
-                    f" Your shapes look like (n_in, n_out); pass them the other way round: "
-                    f"{fixed}."
-                )
-            raise ValueError(message)
-    return dims
 
 
 @reference("layer_sequential_init")
@@ -209,7 +157,7 @@ def layer_sequential_init(shapes, activation: str = "relu", decay: float = 0.95,
     >>> params['W3'].shape, params['b3'].shape
     ((1, 80), (1, 1))
     """
-    dims = _check_shapes_chain(shapes)
+    dims = check_dense_shapes(shapes)
     check_choice(activation, tuple(ACTIVATIONS), name="activation")
     decay = check_positive(decay, name="decay")
     gen = check_random_state(rng)
@@ -365,19 +313,6 @@ def spectral_norm_init(shape, spectral_radius: float = 0.9, *, rng=None) -> np.n
     return G * (spectral_radius / math.sqrt(largest))
 
 
-def _check_data(X, n_features: int) -> np.ndarray:
-    arr = check_2d(X, name="X")
-    if arr.shape[0] != n_features:
-        hint = " It looks transposed: pass X.T." if arr.shape[1] == n_features else ""
-        raise ValueError(
-            f"X must have shape (features, samples) with features = layer_dims[0] = {n_features}, "
-            f"got shape {arr.shape}.{hint}"
-        )
-    if not np.isfinite(arr).all():
-        raise ValueError("X must contain only finite values (no NaN or inf).")
-    return arr
-
-
 @reference("lsuv_init")
 def lsuv_init(layer_dims, X, activation: str = "relu", tol: float = 0.1, max_iter: int = 10, *,
               rng=None, return_info: bool = False):
@@ -439,10 +374,10 @@ def lsuv_init(layer_dims, X, activation: str = "relu", tol: float = 0.1, max_ite
     [1.0, 1.0, 1.0]
     """
     dims = check_layer_dims(layer_dims)
-    A = _check_data(X, dims[0])
+    A = check_features(X, dims[0])
     check_choice(activation, tuple(ACTIVATIONS), name="activation")
     tol = check_positive(tol, name="tol")
-    max_iter = _check_int(max_iter, name="max_iter", minimum=1)
+    max_iter = check_int(max_iter, name="max_iter", minimum=1)
     if not isinstance(return_info, (bool, np.bool_)):
         raise TypeError(f"return_info must be True or False, got {return_info!r}.")
     gen = check_random_state(rng)

@@ -24,21 +24,12 @@ of unit variance.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from ._validation import check_random_state
+from ._validation import check_fraction, check_int, check_random_state
 
 __all__ = ["make_activation_data", "make_training_data", "standardize"]
-
-
-def _check_count(value, *, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r} of type {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _int_seed(gen: np.random.Generator) -> int:
@@ -58,7 +49,15 @@ def standardize(X, mean=None, std=None):
 
     Returns
     -------
-    X_std, mean, std
+    X_std : ndarray of shape (n_features, n_samples)
+    mean, std : ndarray of shape (n_features, 1)
+        The statistics used (to standardize a test set the same way).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` (or ``mean``, ``std``) cannot be converted to a float array or
+        the shapes do not broadcast.
 
     Examples
     --------
@@ -101,11 +100,23 @@ def make_activation_data(n_samples: int = 1000, n_features: int = 50, *, rng=Non
     n_samples : int, at least 2
     n_features : int, at least 2
     rng : None, int or numpy.random.Generator
+        An ``int`` seed is drawn from it for scikit-learn's ``random_state``,
+        so the same seed (or generator state) gives the same data.
 
     Returns
     -------
     X : ndarray of shape (n_features, n_samples), float64
         Every row has mean 0 and std 1.
+
+    Raises
+    ------
+    TypeError
+        If ``n_samples`` or ``n_features`` is not an int, or ``rng`` is not
+        ``None``, an int or a ``numpy.random.Generator``.
+    ValueError
+        If ``n_samples`` or ``n_features`` is below 2, or ``rng`` is a negative int.
+    ImportError
+        If scikit-learn is not installed (``pip install scikit-learn``).
 
     Examples
     --------
@@ -113,8 +124,8 @@ def make_activation_data(n_samples: int = 1000, n_features: int = 50, *, rng=Non
     >>> X.shape, bool(np.allclose(X.std(axis=1), 1.0))
     ((50, 1000), True)
     """
-    n_samples = _check_count(n_samples, name="n_samples", minimum=2)
-    n_features = _check_count(n_features, name="n_features", minimum=2)
+    n_samples = check_int(n_samples, name="n_samples", minimum=2)
+    n_features = check_int(n_features, name="n_features", minimum=2)
     gen = check_random_state(rng)
     n_informative = min(30, n_features)
     n_redundant = min(10, n_features - n_informative)
@@ -150,21 +161,28 @@ def make_training_data(n_samples: int = 2000, n_features: int = 20, test_size: f
     y_train : ndarray of shape (1, n_train), float64 labels in {0, 1}
     y_test : ndarray of shape (1, n_test)
 
+    Raises
+    ------
+    TypeError
+        If ``n_samples`` or ``n_features`` is not an int, ``test_size`` is not
+        a real number, or ``rng`` is not ``None``, an int or a Generator.
+    ValueError
+        If ``n_samples < 4``, ``n_features < 2``, ``test_size`` is not in
+        ``(0, 1)`` or leaves fewer than 2 training samples, or ``rng`` is a
+        negative int.
+    ImportError
+        If scikit-learn is not installed (``pip install scikit-learn``).
+
     Examples
     --------
     >>> X_tr, X_te, y_tr, y_te = make_training_data(rng=0)
     >>> X_tr.shape, X_te.shape, y_tr.shape, y_te.shape
     ((20, 1600), (20, 400), (1, 1600), (1, 400))
     """
-    n_samples = _check_count(n_samples, name="n_samples", minimum=4)
-    n_features = _check_count(n_features, name="n_features", minimum=2)
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise TypeError(
-            f"test_size must be a float in (0, 1), got {test_size!r} of type {type(test_size).__name__}."
-        )
-    if not 0.0 < float(test_size) < 1.0:
-        raise ValueError(f"test_size must be a float in (0, 1), got {test_size!r}.")
-    n_test = math.ceil(float(test_size) * n_samples)
+    n_samples = check_int(n_samples, name="n_samples", minimum=4)
+    n_features = check_int(n_features, name="n_features", minimum=2)
+    test_size = check_fraction(test_size, name="test_size", kind="a float")
+    n_test = math.ceil(test_size * n_samples)
     if n_test >= n_samples - 1:
         raise ValueError(
             f"test_size={test_size!r} leaves {n_samples - n_test} training sample(s) out of "

@@ -10,9 +10,8 @@ Shape convention (as PyTorch's ``torch.nn.init``): a dense weight has shape
 from __future__ import annotations
 
 import math
-import numbers
 
-from ._validation import check_choice, check_shape
+from ._validation import check_choice, check_real, check_shape
 
 __all__ = ["compute_fans", "calculate_gain", "GAIN_NONLINEARITIES"]
 
@@ -34,6 +33,23 @@ def compute_fans(shape) -> tuple[int, int]:
     -------
     fan_in, fan_out : int
         ``n_in * prod(kernel)`` and ``n_out * prod(kernel)``.
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not a tuple (or list) of ints.
+    ValueError
+        If a size is ``<= 0`` or ``shape`` has fewer than 2 dimensions.
+
+    Notes
+    -----
+    Same numbers as PyTorch's ``_calculate_fan_in_and_fan_out`` (which also
+    rejects 1-D shapes). Keras computes the same fans from its own layout
+    (``(n_in, n_out)`` for a dense kernel, ``(*kernel, n_in, n_out)`` for a
+    convolution, i.e. input and output channels last), so a Keras-shaped array
+    passed here gets its fans swapped or wrong: transpose it to PyTorch's
+    layout first. For a 1-D shape Keras uses ``fan_in = fan_out = n``; here it
+    is an error.
 
     Examples
     --------
@@ -66,7 +82,33 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     nonlinearity : str
         One of :data:`GAIN_NONLINEARITIES`.
     param : float, optional
-        The negative slope of ``leaky_relu`` (default 0.01, as PyTorch).
+        The negative slope of ``leaky_relu``, any finite real (default 0.01,
+        as PyTorch). Ignored for the other nonlinearities.
+
+    Returns
+    -------
+    gain : float
+
+    Raises
+    ------
+    TypeError
+        If ``nonlinearity`` is not a string, or ``param`` is not a real number
+        (PyTorch raises ``ValueError`` there).
+    ValueError
+        If ``nonlinearity`` is not one of :data:`GAIN_NONLINEARITIES`, or
+        ``param`` is not finite.
+
+    Notes
+    -----
+    PyTorch's table. Its ``selu`` gain 3/4 is empirical (PyTorch's note), not
+    a derived variance factor; for a self-normalizing network use LeCun's
+    initialization (:func:`initlab.initializers.lecun_normal`, gain 1), as
+    PyTorch recommends with ``nonlinearity='linear'``.
+
+    References
+    ----------
+    .. [1] ``torch.nn.init.calculate_gain``,
+       https://pytorch.org/docs/stable/nn.init.html
 
     Examples
     --------
@@ -85,10 +127,5 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     if nonlinearity == "selu":
         return 3.0 / 4.0
     # leaky_relu
-    if param is None:
-        slope = 0.01
-    elif isinstance(param, bool) or not isinstance(param, numbers.Real):
-        raise TypeError(f"param (negative slope) must be a number, got {param!r}.")
-    else:
-        slope = float(param)
+    slope = 0.01 if param is None else check_real(param, name="param (the negative slope of leaky_relu)")
     return math.sqrt(2.0 / (1.0 + slope**2))

@@ -28,10 +28,10 @@ Differences from the lab, on purpose:
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 from ._guard import reference
+from ._validation import check_int
 
 __all__ = [
     "BEST_PRACTICES", "DECISION_TREE", "SPECIAL_CONSIDERATIONS", "QUICK_REFERENCE", "METHOD_NAMES",
@@ -410,13 +410,8 @@ def choose_initializer(activation: str, num_hidden: int, *, recurrent: bool = Fa
             f"activation must be a string such as 'relu' or 'tanh', got {activation!r} of type "
             f"{type(activation).__name__}."
         )
-    if isinstance(num_hidden, bool) or not isinstance(num_hidden, numbers.Integral):
-        raise TypeError(
-            f"num_hidden must be a non-negative int (the number of hidden layers), got {num_hidden!r} "
-            f"of type {type(num_hidden).__name__}."
-        )
-    if num_hidden < 0:
-        raise ValueError(f"num_hidden must be a non-negative int, got {num_hidden!r}.")
+    num_hidden = check_int(num_hidden, name="num_hidden", minimum=0,
+                           expected="a non-negative int (the number of hidden layers)")
     if not isinstance(recurrent, bool):
         raise TypeError(
             f"recurrent must be True or False, got {recurrent!r} of type {type(recurrent).__name__}."

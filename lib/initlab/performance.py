@@ -21,44 +21,14 @@ Differences from the lab, on purpose:
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping
 
 import numpy as np
 
 from ._guard import reference
+from ._validation import check_accuracies, check_fraction, check_int
 
 __all__ = ["convergence_epochs", "stability", "analyze_initialization_performance"]
-
-
-def _check_fraction(fraction) -> float:
-    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real):
-        raise TypeError(
-            f"fraction must be a number in (0, 1], got {fraction!r} of type {type(fraction).__name__}."
-        )
-    if not 0.0 < float(fraction) <= 1.0:
-        raise ValueError(f"fraction must be a number in (0, 1], got {fraction!r}.")
-    return float(fraction)
-
-
-def _check_window(window) -> int:
-    if isinstance(window, bool) or not isinstance(window, numbers.Integral):
-        raise TypeError(f"window must be a positive int, got {window!r} of type {type(window).__name__}.")
-    if window < 1:
-        raise ValueError(f"window must be a positive int, got {window!r}.")
-    return int(window)
-
-
-def _check_accuracies(values, *, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a sequence of accuracies (numbers), got {values!r:.80}.") from exc
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(
-            f"{name} must be a non-empty 1-D sequence of accuracies, one per epoch, got shape {arr.shape}."
-        )
-    return arr
 
 
 def _test_accuracies(training_results) -> dict[str, np.ndarray]:
@@ -75,7 +45,7 @@ def _test_accuracies(training_results) -> dict[str, np.ndarray]:
             raise ValueError(
                 f"training_results[{method!r}] must be a history dict with 'test_accuracies', got {keys}."
             )
-        out[method] = _check_accuracies(history["test_accuracies"],
+        out[method] = check_accuracies(history["test_accuracies"],
                                         name=f"training_results[{method!r}]['test_accuracies']")
     return out
 
@@ -119,7 +89,7 @@ def convergence_epochs(training_results, fraction: float = 0.9) -> dict[str, int
     >>> convergence_epochs(runs)        # target 0.9 * 90 = 81
     {'good': 2, 'stuck': None}
     """
-    fraction = _check_fraction(fraction)
+    fraction = check_fraction(fraction, name="fraction", include_one=True)
     accuracies = _test_accuracies(training_results)
     return _convergence(accuracies, _target(accuracies, fraction))
 
@@ -147,8 +117,8 @@ def stability(test_accuracies, window: int = 50) -> float:
     >>> stability([10, 80, 82, 78, 80], window=4)
     1.4142135623730951
     """
-    window = _check_window(window)
-    acc = _check_accuracies(test_accuracies, name="test_accuracies")
+    window = check_int(window, name="window", expected="a positive int")
+    acc = check_accuracies(test_accuracies, name="test_accuracies")
     return float(np.std(acc[-window:]))
 
 
@@ -189,8 +159,8 @@ def analyze_initialization_performance(training_results, *, fraction: float = 0.
     >>> report['rankings']
     {'final_accuracy': ['he', 'small'], 'convergence': ['he', 'small'], 'stability': ['he', 'small']}
     """
-    fraction = _check_fraction(fraction)
-    window = _check_window(window)
+    fraction = check_fraction(fraction, name="fraction", include_one=True)
+    window = check_int(window, name="window", expected="a positive int")
     accuracies = _test_accuracies(training_results)
     target = _target(accuracies, fraction)
     conv = _convergence(accuracies, target)

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ._validation import check_mapping
 from .performance import analyze_initialization_performance
 
 __all__ = ["plot_weight_distributions", "plot_activation_analysis", "plot_activation_comparison",
@@ -53,18 +54,6 @@ def _colors(names) -> dict:
 
 def _label(name: str) -> str:
     return str(name).replace("_", " ").title()
-
-
-def _check_mapping(value, *, name: str, keys=()) -> Mapping:
-    if not isinstance(value, Mapping) or not value:
-        raise TypeError(
-            f"{name} must be a non-empty dict, got {value!r:.80} of type {type(value).__name__}."
-        )
-    for key, item in value.items():
-        missing = [k for k in keys if not isinstance(item, Mapping) or k not in item]
-        if missing:
-            raise ValueError(f"{name}[{key!r}] must hold the keys {list(keys)}; missing {missing}.")
-    return value
 
 
 def plot_weight_distributions(weights, theoretical_std=None, bins: int = 50):
@@ -95,7 +84,7 @@ def plot_weight_distributions(weights, theoretical_std=None, bins: int = 50):
     1
     >>> plt.close(fig)
     """
-    _check_mapping(weights, name="weights")
+    check_mapping(weights, name="weights")
     if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
         raise ValueError(f"bins must be a positive int, got {bins!r}.")
     if theoretical_std is not None and not isinstance(theoretical_std, Mapping):
@@ -159,7 +148,7 @@ def plot_activation_analysis(results, activation_type: str = "ReLU"):
     -------
     matplotlib.figure.Figure with 4 axes
     """
-    _check_mapping(results, name="results", keys=_FLOW_KEYS)
+    check_mapping(results, name="results", keys=_FLOW_KEYS)
     fig, axes = plt.subplots(2, 2, figsize=(16, 12))
     colors = _colors(results)
     for method, r in results.items():
@@ -216,7 +205,7 @@ def plot_activation_comparison(results_by_activation, init_name: str = "He"):
     -------
     matplotlib.figure.Figure with 3 axes
     """
-    _check_mapping(results_by_activation, name="results_by_activation",
+    check_mapping(results_by_activation, name="results_by_activation",
                    keys=("layers", "pre_stds", "post_stds", "post_means"))
     fig, axes = plt.subplots(1, 3, figsize=(18, 6))
     colors = _colors(results_by_activation)
@@ -261,7 +250,7 @@ def plot_training_comparison(training_results, performance=None):
     -------
     matplotlib.figure.Figure with 5 axes (4 panels and the twin axis)
     """
-    _check_mapping(training_results, name="training_results",
+    check_mapping(training_results, name="training_results",
                    keys=("train_costs", "test_accuracies", "gradient_norms"))
     if performance is None:
         performance = analyze_initialization_performance(training_results)

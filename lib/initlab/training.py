@@ -25,12 +25,10 @@ Differences from the lab, on purpose:
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ._guard import reference
-from ._validation import check_2d, check_choice, check_layer_dims, check_positive, check_random_state
+from ._validation import check_2d, check_choice, check_int, check_layer_dims, check_positive, check_random_state
 from .activations import ACTIVATIONS, activate, activation_derivative
 from .initializers import INITIALIZERS, initialize
 
@@ -42,15 +40,6 @@ COST_EPSILON = 1e-12
 
 
 # --------------------------------------------------------------------------- checks
-_check_2d = check_2d     # initlab.analysis imports it from here
-
-
-def _check_int(value, *, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r} of type {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _num_layers(parameters) -> int:
@@ -159,7 +148,7 @@ def forward_propagation(parameters, X, activation: str = "relu"):
     """
     L = _num_layers(parameters)
     check_choice(activation, tuple(ACTIVATIONS), name="activation")
-    X = _check_2d(X, name="X")
+    X = check_2d(X, name="X")
     n_in = np.shape(parameters["W1"])[1]
     if X.shape[0] != n_in:
         raise ValueError(
@@ -242,7 +231,7 @@ def backward_propagation(parameters, cache, Y, activation: str = "relu") -> dict
             f"{missing or [f'A{L}']}."
         )
     AL = np.asarray(cache[f"A{L}"], dtype=np.float64)
-    Y = _check_2d(Y, name="Y")
+    Y = check_2d(Y, name="Y")
     if Y.shape != AL.shape:
         raise ValueError(
             f"Y must have shape {AL.shape} (1, m), the shape of the output A{L}; got Y of shape {Y.shape}."
@@ -287,8 +276,8 @@ def compute_cost(AL, Y) -> float:
     >>> round(compute_cost(np.array([[0.5, 0.5]]), np.array([[0.0, 1.0]])), 6)   # log 2
     0.693147
     """
-    AL = _check_2d(AL, name="AL")
-    Y = _check_2d(Y, name="Y")
+    AL = check_2d(AL, name="AL")
+    Y = check_2d(Y, name="Y")
     if AL.shape != Y.shape:
         raise ValueError(f"Y must have the shape of AL {AL.shape}, got Y of shape {Y.shape}.")
     A = np.clip(AL, COST_EPSILON, 1.0 - COST_EPSILON)
@@ -352,7 +341,7 @@ class InitializationTrainer:
             raise RuntimeError("call initialize_parameters(method) (or train) before using the network.")
 
     def _check_X(self, X, name: str) -> np.ndarray:
-        X = _check_2d(X, name=name)
+        X = check_2d(X, name=name)
         if X.shape[0] != self.layer_dims[0]:
             raise ValueError(
                 f"{name} must have shape ({self.layer_dims[0]}, n_samples) (features, samples) for "
@@ -361,7 +350,7 @@ class InitializationTrainer:
         return X
 
     def _check_y(self, y, X, name: str, x_name: str) -> np.ndarray:
-        y = _check_2d(y, name=name)
+        y = check_2d(y, name=name)
         expected = (self.layer_dims[-1], X.shape[1])
         if y.shape != expected:
             raise ValueError(
@@ -432,7 +421,7 @@ class InitializationTrainer:
         y_train = self._check_y(y_train, X_train, "y_train", "X_train")
         X_test = self._check_X(X_test, "X_test")
         y_test = self._check_y(y_test, X_test, "y_test", "X_test")
-        epochs = _check_int(epochs, name="epochs")
+        epochs = check_int(epochs, name="epochs")
         learning_rate = check_positive(learning_rate, name="learning_rate")
         check_choice(init_method, tuple(INITIALIZERS), name="init_method")
         self.initialize_parameters(init_method, rng=rng, **(init_options or {}))
@@ -506,7 +495,7 @@ def train_over_seeds(layer_dims, methods, n_seeds: int, *, rng=None, n_samples: 
     """
     from .datasets import make_training_data
 
-    n_seeds = _check_int(n_seeds, name="n_seeds")
+    n_seeds = check_int(n_seeds, name="n_seeds")
     if not isinstance(methods, dict):
         methods = {name: (name, {}) for name in methods}
     gen = check_random_state(rng)
