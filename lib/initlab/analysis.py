@@ -63,6 +63,15 @@ def layer_statistics(Z, A) -> dict[str, dict[str, float]]:
         ``fraction_dead`` the fraction of units (rows) whose activation is 0 for
         every sample: a dead ReLU unit, which receives no gradient.
 
+    Raises
+    ------
+    TypeError
+        If an array argument is not numeric.
+    ValueError
+        If an array argument is not 2-D (features or units, samples).
+    ValueError
+        If ``A`` does not have the shape of ``Z``.
+
     Examples
     --------
     >>> Z = np.array([[-1.0, 2.0], [-3.0, -1.0]])
@@ -117,6 +126,17 @@ def variance_ratios(pre_activations, X) -> list[float]:
         One ratio per layer. If a previous variance is 0 the ratio is ``inf``
         (``nan`` if both variances are 0): the signal had already collapsed.
 
+    Raises
+    ------
+    TypeError
+        If ``pre_activations`` is not a list of arrays.
+    TypeError
+        If an array argument is not numeric.
+    ValueError
+        If an array argument is not 2-D (features or units, samples).
+    ValueError
+        If a layer's pre-activations do not have as many samples as ``X``.
+
     Examples
     --------
     >>> X = np.array([[1.0, -1.0]])
@@ -170,6 +190,21 @@ class ActivationAnalyzer:
         ``{'A0': X, 'Z1': ..., 'A1': ..., ...}`` after :meth:`forward_pass`.
     activation_stats : dict
         ``{'layer_1': layer_statistics(Z1, A1), ...}`` after :meth:`forward_pass`.
+
+    Raises
+    ------
+    TypeError
+        If ``layer_dims`` is not a list of ints.
+    ValueError
+        If ``layer_dims`` has fewer than two widths or a width ``<= 0``.
+    TypeError
+        If ``activation`` or ``method`` is not a string.
+    ValueError
+        If ``activation`` or ``method`` is not one of the accepted names.
+    RuntimeError
+        If :meth:`forward_pass` is called before :meth:`initialize_network`.
+    ValueError
+        If ``X`` does not have ``layer_dims[0]`` rows.
 
     Examples
     --------
@@ -238,6 +273,25 @@ def analyze_activation_flow(architecture, X, init_method: str, activation: str, 
         ``'layers'``, ``'pre_means'``, ``'pre_stds'``, ``'post_means'``,
         ``'post_stds'``, ``'zero_fractions'``, ``'dead_fractions'`` and
         ``'variance_ratios'`` (:func:`variance_ratios` with the real input).
+
+    Raises
+    ------
+    TypeError
+        If ``layer_dims`` is not a list of ints.
+    ValueError
+        If ``layer_dims`` has fewer than two widths or a width ``<= 0``.
+    TypeError
+        If ``init_method`` or ``activation`` is not a string.
+    ValueError
+        If ``init_method`` or ``activation`` is not one of the accepted names.
+    TypeError
+        If an array argument is not numeric.
+    ValueError
+        If an array argument is not 2-D (features or units, samples).
+    TypeError
+        If ``rng`` is not ``None``, an int or a ``numpy.random.Generator``.
+    ValueError
+        If ``rng`` is a negative int.
 
     Notes
     -----

@@ -48,6 +48,13 @@ def claim(name: str, value, fmt: str = ".3g") -> str:
     str
         The formatted value, exactly as printed.
 
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a lower-case identifier such as ``'he_ratio'``.
+    TypeError
+        If ``fmt`` is not a format-specification string.
+
     Examples
     --------
     >>> claim("dead_fraction", 0.1875, ".1%")

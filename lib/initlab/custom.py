@@ -97,6 +97,23 @@ def adaptive_he(shape, activation: str = "relu", layer_depth: int = 1,
     -------
     numpy.ndarray of float64, shape ``shape``
 
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not a tuple of ints.
+    ValueError
+        If a size is ``<= 0`` or ``shape`` has fewer than 2 dimensions.
+    TypeError
+        If ``activation`` is not a string.
+    ValueError
+        If ``activation`` is not one of the accepted names.
+    TypeError or ValueError
+        If ``layer_depth`` is not an int ``>= 1`` or ``negative_slope`` not a finite real.
+    TypeError
+        If ``rng`` is not ``None``, an int or a ``numpy.random.Generator``.
+    ValueError
+        If ``rng`` is a negative int.
+
     Examples
     --------
     >>> W = adaptive_he((256, 512), layer_depth=3, rng=0)
@@ -151,6 +168,25 @@ def layer_sequential_init(shapes, activation: str = "relu", decay: float = 0.95,
     dict
         ``{'W1': (n_out, n_in), 'b1': (n_out, 1), 'W2': ..., ...}``, float64.
 
+    Raises
+    ------
+    TypeError
+        If ``shapes`` is not a list of ``(n_out, n_in)`` tuples.
+    ValueError
+        If ``shapes`` is empty, a shape is not 2-D or has a size ``<= 0``, or the
+        shapes do not chain (``shapes[l][1] != shapes[l-1][0]``; the message
+        suggests the transposed list when that chains).
+    TypeError
+        If ``activation`` is not a string.
+    ValueError
+        If ``activation`` is not one of the accepted names.
+    TypeError or ValueError
+        If ``decay`` is not a finite positive number.
+    TypeError
+        If ``rng`` is not ``None``, an int or a ``numpy.random.Generator``.
+    ValueError
+        If ``rng`` is a negative int.
+
     Examples
     --------
     >>> params = layer_sequential_init([(100, 128), (80, 100), (1, 80)], rng=0)
@@ -198,6 +234,23 @@ def residual_aware_init(shape, has_residual: bool = False, *, rng=None) -> np.nd
         Whether the layer sits in a residual branch.
     rng : None, int or numpy.random.Generator
         Source of randomness.
+
+    Returns
+    -------
+    W : ndarray of float64, of shape ``shape``
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not a tuple of ints.
+    ValueError
+        If a size is ``<= 0`` or ``shape`` has fewer than 2 dimensions.
+    TypeError
+        If ``has_residual`` is not ``True`` or ``False``.
+    TypeError
+        If ``rng`` is not ``None``, an int or a ``numpy.random.Generator``.
+    ValueError
+        If ``rng`` is a negative int.
 
     Examples
     --------
@@ -248,6 +301,23 @@ def width_aware_init(shape, target_std: float = 1.0, *, rng=None) -> np.ndarray:
     rng : None, int or numpy.random.Generator
         Source of randomness.
 
+    Returns
+    -------
+    W : ndarray of float64, of shape ``shape``
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not a tuple of ints.
+    ValueError
+        If a size is ``<= 0`` or ``shape`` has fewer than 2 dimensions.
+    TypeError or ValueError
+        If ``target_std`` is not a finite positive number.
+    TypeError
+        If ``rng`` is not ``None``, an int or a ``numpy.random.Generator``.
+    ValueError
+        If ``rng`` is a negative int.
+
     Examples
     --------
     >>> W = width_aware_init((256, 256), rng=0)
@@ -290,6 +360,27 @@ def spectral_norm_init(shape, spectral_radius: float = 0.9, *, rng=None) -> np.n
         Target largest singular value.
     rng : None, int or numpy.random.Generator
         Source of randomness.
+
+    Returns
+    -------
+    W : ndarray of float64, of shape ``shape``
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not a tuple of ints.
+    ValueError
+        If a size is ``<= 0`` or ``shape`` has fewer than 2 dimensions.
+    ValueError
+        If ``shape`` is not 2-D ``(n_out, n_in)`` (reshape a kernel first).
+    TypeError or ValueError
+        If ``spectral_radius`` is not a finite positive number.
+    TypeError
+        If ``rng`` is not ``None``, an int or a ``numpy.random.Generator``.
+    ValueError
+        If ``rng`` is a negative int.
+    ImportError
+        If SciPy (used for the eigenvalues) is not installed.
 
     Examples
     --------
@@ -366,6 +457,31 @@ def lsuv_init(layer_dims, X, activation: str = "relu", tol: float = 0.1, max_ite
     info : dict
         Only if ``return_info``.
 
+    Raises
+    ------
+    TypeError
+        If ``layer_dims`` is not a list of ints.
+    ValueError
+        If ``layer_dims`` has fewer than two widths or a width ``<= 0``.
+    TypeError or ValueError
+        If ``X`` is not a finite 2-D array with ``layer_dims[0]`` rows (the
+        message suggests ``X.T`` when that fits).
+    TypeError
+        If ``activation`` is not a string.
+    ValueError
+        If ``activation`` is not one of the accepted names.
+    TypeError or ValueError
+        If ``tol`` is not a finite positive number or ``max_iter`` not an int ``>= 1``.
+    TypeError
+        If ``return_info`` is not ``True`` or ``False``.
+    ValueError
+        If a layer's output has zero or non-finite variance on ``X`` (it cannot be
+        scaled to 1).
+    TypeError
+        If ``rng`` is not ``None``, an int or a ``numpy.random.Generator``.
+    ValueError
+        If ``rng`` is a negative int.
+
     Examples
     --------
     >>> X = np.random.default_rng(0).standard_normal((20, 500))
@@ -419,6 +535,13 @@ class CustomInitializer:
 
     ``CustomInitializer.adaptive_he((64, 128), layer_depth=2, rng=0)`` is
     :func:`initlab.custom.adaptive_he`; :func:`lsuv_init` is added.
+
+    See each function for its parameters, return value and errors.
+
+    Examples
+    --------
+    >>> CustomInitializer.adaptive_he((64, 128), layer_depth=2, rng=0).shape
+    (64, 128)
     """
 
     adaptive_he = staticmethod(adaptive_he)

@@ -52,6 +52,19 @@ def layer_statistics(depth: int, width: int, activation: str = "relu", init: str
         variance over samples), ``'fraction_zero'`` (of the activations), each an
         array with one value per hidden layer.
 
+    Raises
+    ------
+    TypeError
+        If ``activation`` or ``init`` is not a string.
+    ValueError
+        If ``activation`` or ``init`` is not one of the accepted names.
+    ValueError
+        Unless ``depth >= 1``, ``width >= 2`` and ``n_samples >= 2``.
+    TypeError
+        If ``rng`` is not ``None``, an int or a ``numpy.random.Generator``.
+    ValueError
+        If ``rng`` is a negative int.
+
     Examples
     --------
     >>> s = layer_statistics(3, 16, 'relu', 'he_normal', n_samples=50, rng=0)
@@ -78,7 +91,26 @@ def layer_statistics(depth: int, width: int, activation: str = "relu", init: str
 
 
 def plot_layer_statistics(stats: dict, title: str = ""):
-    """Two panels: the stds per layer (log scale) and the fraction of zero activations."""
+    """Two panels: the stds per layer (log scale) and the fraction of zero activations.
+
+    Parameters
+    ----------
+    stats : dict
+        The result of :func:`layer_statistics` (keys ``'z_std'``,
+        ``'signal_std'``, ``'fraction_zero'``).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        Not shown; the caller displays or closes it.
+
+    Raises
+    ------
+    KeyError
+        If ``stats`` lacks one of the keys above.
+    """
     import matplotlib.pyplot as plt
 
     layers = np.arange(1, len(stats["z_std"]) + 1)
@@ -107,6 +139,31 @@ def explore(depth: int = 20, width: int = 64, activation: str = "relu", init: st
 
     Returns the ipywidgets object when interactive, else the matplotlib figure.
     Each redraw uses a new draw of the weights from ``rng``.
+
+    Parameters
+    ----------
+    depth, width : int
+        Initial number of hidden layers and their width.
+    activation : str, default 'relu'
+        One of :data:`EXPLORER_ACTIVATIONS`.
+    init : str, default 'he_normal'
+        One of :data:`EXPLORER_INITS`.
+    interactive : bool, default True
+        Use ipywidgets if it is installed; otherwise (or if False) draw one figure.
+    rng : None, int or numpy.random.Generator, optional
+
+    Returns
+    -------
+    widget or matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If ``rng`` is not ``None``, an int or a ``numpy.random.Generator``.
+    ValueError
+        If ``rng`` is a negative int.
+    TypeError or ValueError
+        What :func:`layer_statistics` raises for the initial values.
     """
     gen = check_random_state(rng)
 

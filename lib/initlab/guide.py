@@ -296,6 +296,11 @@ def render_guide() -> str:
     Methods that initlab implements are followed by the function name, Fixup
     by "not implemented in initlab".
 
+    Returns
+    -------
+    str
+        Markdown text.
+
     Examples
     --------
     >>> render_guide().splitlines()[0]
@@ -333,6 +338,11 @@ def render_decision_tree() -> str:
 
     Each leaf ends with the initlab name that :func:`choose_initializer` returns.
 
+    Returns
+    -------
+    str
+        Markdown text.
+
     Examples
     --------
     >>> print(render_decision_tree().splitlines()[1])
@@ -346,6 +356,11 @@ def render_decision_tree() -> str:
 
 def render_quick_reference() -> str:
     """Return the quick-reference table (:data:`QUICK_REFERENCE`) as a Markdown table.
+
+    Returns
+    -------
+    str
+        Markdown table.
 
     Examples
     --------
@@ -397,6 +412,14 @@ def choose_initializer(activation: str, num_hidden: int, *, recurrent: bool = Fa
     str
         A key of :data:`initlab.INITIALIZERS` or the name of a function of
         :mod:`initlab.custom`.
+
+    Raises
+    ------
+    TypeError
+        If ``activation`` is not a string, ``num_hidden`` not an int or
+        ``recurrent`` not a bool.
+    ValueError
+        If ``num_hidden < 0``.
 
     Examples
     --------

@@ -82,6 +82,18 @@ def convergence_epochs(training_results, fraction: float = 0.9) -> dict[str, int
         ``{method: epoch index (0-based) or None}``; ``None`` if the method
         never reaches the target.
 
+    Raises
+    ------
+    TypeError
+        If ``training_results`` is not a dict ``{method: history}``.
+    ValueError
+        If it is empty or a history has no usable ``'test_accuracies'`` (a non-empty
+        1-D sequence of numbers).
+    TypeError
+        If ``fraction`` is not a real number.
+    ValueError
+        If ``fraction`` is not in ``(0, 1]``.
+
     Examples
     --------
     >>> runs = {'good': {'test_accuracies': [50, 70, 90]},
@@ -111,6 +123,17 @@ def stability(test_accuracies, window: int = 50) -> float:
     -------
     float
         In the units of the accuracies (percentage points).
+
+    Raises
+    ------
+    TypeError
+        If ``test_accuracies`` is not a sequence of numbers.
+    ValueError
+        If it is not a non-empty 1-D sequence.
+    TypeError
+        If ``window`` is not an int.
+    ValueError
+        If ``window < 1``.
 
     Examples
     --------
@@ -150,6 +173,22 @@ def analyze_initialization_performance(training_results, *, fraction: float = 0.
         std, methods that never reached the target last (a net stuck at chance
         level has std 0 but is not "stable"). Ties keep the input order.
         ``'target_accuracy'``: the common convergence target, in percent.
+
+    Raises
+    ------
+    TypeError
+        If ``training_results`` is not a dict ``{method: history}``.
+    ValueError
+        If it is empty or a history has no usable ``'test_accuracies'`` (a non-empty
+        1-D sequence of numbers).
+    TypeError
+        If ``fraction`` is not a real number.
+    ValueError
+        If ``fraction`` is not in ``(0, 1]``.
+    TypeError
+        If ``window`` is not an int.
+    ValueError
+        If ``window < 1``.
 
     Examples
     --------

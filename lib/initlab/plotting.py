@@ -75,6 +75,14 @@ def plot_weight_distributions(weights, theoretical_std=None, bins: int = 50):
     matplotlib.figure.Figure
         One axes per weight, up to three per row.
 
+    Raises
+    ------
+    TypeError
+        If ``weights`` is not a non-empty dict.
+    ValueError
+        If ``bins`` is not a positive int, or ``theoretical_std`` is not None, a
+        positive number or a dict.
+
     Examples
     --------
     >>> import initlab
@@ -147,6 +155,13 @@ def plot_activation_analysis(results, activation_type: str = "ReLU"):
     Returns
     -------
     matplotlib.figure.Figure with 4 axes
+
+    Raises
+    ------
+    TypeError
+        If ``results`` is not a non-empty dict.
+    ValueError
+        If an entry of ``results`` lacks one of the keys of :func:`initlab.analyze_activation_flow`'s result.
     """
     check_mapping(results, name="results", keys=_FLOW_KEYS)
     fig, axes = plt.subplots(2, 2, figsize=(16, 12))
@@ -204,6 +219,14 @@ def plot_activation_comparison(results_by_activation, init_name: str = "He"):
     Returns
     -------
     matplotlib.figure.Figure with 3 axes
+
+    Raises
+    ------
+    TypeError
+        If ``results_by_activation`` is not a non-empty dict.
+    ValueError
+        If an entry of ``results_by_activation`` lacks one of the keys of
+        :func:`initlab.analyze_activation_flow`'s result.
     """
     check_mapping(results_by_activation, name="results_by_activation",
                    keys=("layers", "pre_stds", "post_stds", "post_means"))
@@ -249,6 +272,17 @@ def plot_training_comparison(training_results, performance=None):
     Returns
     -------
     matplotlib.figure.Figure with 5 axes (4 panels and the twin axis)
+
+    Raises
+    ------
+    TypeError
+        If ``training_results`` is not a non-empty dict.
+    ValueError
+        If an entry of ``training_results`` lacks one of the keys ``'train_costs'``,
+        ``'test_accuracies'``, ``'gradient_norms'``.
+    TypeError
+        If ``performance`` is given and is not the dict returned by
+        :func:`initlab.analyze_initialization_performance`.
     """
     check_mapping(training_results, name="training_results",
                    keys=("train_costs", "test_accuracies", "gradient_norms"))

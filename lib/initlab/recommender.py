@@ -112,6 +112,21 @@ def normalize_activation(activation) -> str:
 
     >>> normalize_activation(' ReLU ')
     'relu'
+
+    Parameters
+    ----------
+    activation : str
+        Any string; not checked against a list of names.
+
+    Returns
+    -------
+    str
+        ``activation.strip().lower()``.
+
+    Raises
+    ------
+    TypeError
+        If ``activation`` is not a string.
     """
     if not isinstance(activation, str):
         raise TypeError(
@@ -148,6 +163,15 @@ def analyze_network(layer_dims, activation: str = "relu") -> dict:
         ``'width_ratios'`` (``layer_dims[i+1] / layer_dims[i]`` between
         consecutive hidden layers: the input -> first hidden and last hidden
         -> output steps are left out).
+
+    Raises
+    ------
+    TypeError
+        If ``layer_dims`` is not a list of ints.
+    ValueError
+        If ``layer_dims`` has fewer than two widths or a width ``<= 0``.
+    TypeError
+        If ``activation`` is not a string.
 
     Examples
     --------
@@ -229,6 +253,15 @@ def recommend_initialization(layer_dims, activation: str = "relu", problem_type:
         ``'method'``, ``'confidence'``, ``'alternatives'``, ``'advice'`` (a
         list of strings) and ``'analysis'`` (see :func:`analyze_network`).
 
+    Raises
+    ------
+    TypeError
+        If ``layer_dims`` is not a list of ints.
+    ValueError
+        If ``layer_dims`` has fewer than two widths or a width ``<= 0``.
+    TypeError
+        If ``activation`` is not a string (``problem_type`` is not checked).
+
     Examples
     --------
     >>> rec = recommend_initialization([50, 100, 50, 25, 1], 'sigmoid')
@@ -283,6 +316,10 @@ class InitializationRecommender:
     :func:`recommend_initialization` with this instance's
     ``recommendations`` table (a copy of :data:`RECOMMENDATIONS`, which may
     be edited).
+
+    The constructor takes no parameters; ``recommendations`` is a per-instance
+    copy of :data:`RECOMMENDATIONS`. The methods take and raise what the
+    module functions do.
 
     Examples
     --------

@@ -97,6 +97,23 @@ def initialize_parameters(layer_dims, method: str, *, rng=None, **options) -> di
     dict
         ``{'W1': (n_1, n_0), 'b1': (n_1, 1), ...}``, float64.
 
+    Raises
+    ------
+    TypeError
+        If ``layer_dims`` is not a list of ints.
+    ValueError
+        If ``layer_dims`` has fewer than two widths or a width ``<= 0``.
+    TypeError
+        If ``method`` is not a string.
+    ValueError
+        If ``method`` is not one of the accepted names.
+    TypeError
+        If ``rng`` is not ``None``, an int or a ``numpy.random.Generator``.
+    ValueError
+        If ``rng`` is a negative int.
+    TypeError or ValueError
+        What the initializer raises for ``**options``.
+
     Examples
     --------
     >>> p = initialize_parameters([4, 3, 1], 'he_normal', rng=0)
@@ -138,6 +155,24 @@ def forward_propagation(parameters, X, activation: str = "relu"):
         Output probabilities.
     cache : dict
         ``{'A0': X, 'Z1': ..., 'A1': ..., ..., 'ZL': ..., 'AL': ...}``.
+
+    Raises
+    ------
+    TypeError
+        If ``parameters`` is not a dict.
+    ValueError
+        If ``parameters`` lacks a ``W{l}``/``b{l}`` key or the shapes do not
+        chain ((n_out, n_in) weights, (n_out, 1) biases).
+    TypeError
+        If an array argument is not numeric.
+    ValueError
+        If an array argument is not 2-D (features or units, samples).
+    TypeError
+        If ``activation`` is not a string.
+    ValueError
+        If ``activation`` is not one of the accepted names.
+    ValueError
+        If ``X`` does not have as many rows as ``W1`` has columns.
 
     Examples
     --------
@@ -209,6 +244,26 @@ def backward_propagation(parameters, cache, Y, activation: str = "relu") -> dict
         ``{'dW1': ..., 'db1': ..., ..., 'dWL': ..., 'dbL': ...}``, same shapes
         as the parameters.
 
+    Raises
+    ------
+    TypeError
+        If ``parameters`` is not a dict.
+    ValueError
+        If ``parameters`` lacks a ``W{l}``/``b{l}`` key or the shapes do not
+        chain ((n_out, n_in) weights, (n_out, 1) biases).
+    TypeError
+        If an array argument is not numeric.
+    ValueError
+        If an array argument is not 2-D (features or units, samples).
+    TypeError
+        If ``activation`` is not a string.
+    ValueError
+        If ``activation`` is not one of the accepted names.
+    TypeError
+        If ``cache`` is not the dict returned by :func:`forward_propagation`.
+    ValueError
+        If ``cache`` does not match ``parameters`` or ``Y`` does not have the shape of ``A_L``.
+
     Examples
     --------
     >>> p = initialize_parameters([3, 4, 1], 'he_normal', rng=0)
@@ -271,6 +326,15 @@ def compute_cost(AL, Y) -> float:
     -------
     float
 
+    Raises
+    ------
+    TypeError
+        If an array argument is not numeric.
+    ValueError
+        If an array argument is not 2-D (features or units, samples).
+    ValueError
+        If ``Y`` does not have the shape of ``AL``.
+
     Examples
     --------
     >>> round(compute_cost(np.array([[0.5, 0.5]]), np.array([[0.0, 1.0]])), 6)   # log 2
@@ -312,6 +376,28 @@ class InitializationTrainer:
         The cache of the last :meth:`forward_propagation`.
     training_history : dict
         ``{init_method: history}`` of every :meth:`train` call.
+
+    Raises
+    ------
+    TypeError
+        If ``layer_dims`` is not a list of ints.
+    ValueError
+        If ``layer_dims`` has fewer than two widths or a width ``<= 0``.
+    TypeError
+        If ``activation`` or ``init_method`` is not a string.
+    ValueError
+        If ``activation`` or ``init_method`` is not one of the accepted names.
+    TypeError or ValueError
+        If ``learning_rate`` is not a positive number or ``epochs`` not an int ``>= 1``.
+    TypeError
+        If an array argument is not numeric.
+    ValueError
+        If an array argument is not 2-D (features or units, samples).
+    RuntimeError
+        If a method is called before the network is initialized, or
+        ``backward_propagation`` before ``forward_propagation`` on the same ``X``.
+    ValueError
+        If the data do not match ``layer_dims`` (rows of ``X``, one label row).
 
     Examples
     --------
@@ -487,6 +573,21 @@ def train_over_seeds(layer_dims, methods, n_seeds: int, *, rng=None, n_samples: 
     dict
         ``{label: [history, ...]}``, one history per seed (see :meth:`InitializationTrainer.train`).
 
+    Raises
+    ------
+    TypeError
+        If ``layer_dims`` is not a list of ints.
+    ValueError
+        If ``layer_dims`` has fewer than two widths or a width ``<= 0``.
+    TypeError
+        If ``n_seeds`` is not an int.
+    ValueError
+        If ``n_seeds < 1``.
+    TypeError
+        If ``rng`` is not ``None``, an int or a ``numpy.random.Generator``.
+    ValueError
+        If ``rng`` is a negative int.
+
     Examples
     --------
     >>> runs = train_over_seeds([20, 8, 1], ['he_normal'], 2, rng=0, n_samples=100, epochs=3)
@@ -512,6 +613,24 @@ def train_over_seeds(layer_dims, methods, n_seeds: int, *, rng=None, n_samples: 
 
 def summarize_runs(runs: dict, key: str = "test_accuracies") -> dict[str, tuple[float, float]]:
     """Mean and sample standard deviation (``ddof=1``) of the final ``history[key]`` over the seeds.
+
+    Parameters
+    ----------
+    runs : dict
+        ``{label: [history, ...]}``, one history dict per seed, as returned by
+        :func:`train_over_seeds`.
+    key : str, default 'test_accuracies'
+        The history entry whose last value is summarized.
+
+    Returns
+    -------
+    summary : dict
+        ``{label: (mean, std)}`` of the final values; the std is 0.0 for a single seed.
+
+    Raises
+    ------
+    KeyError
+        If a history has no ``key``.
 
     Examples
     --------
