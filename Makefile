@@ -34,13 +34,14 @@ sysdeps:  ## install bubblewrap (the grading sandbox) with apt if it is missing
 
 # The source notebooks' solutions and hidden tests run in tests/grading (the sample class's s01_correct and
 # every correct answer of the differential test are graded with them, in both modes): no separate nbval pass.
+# lib/initlab and lib/labcheck: their doctests (--doctest-modules in pyproject.toml; lib/labgrade is not collected).
 test: $(STAMP) sysdeps  ## set up, then run the whole test suite (what CI runs)
-	$(PY) -m pytest -n auto --dist loadfile tests
+	$(PY) -m pytest -n auto --dist loadfile tests lib/initlab lib/labcheck
 	$(PY) -m pytest -n auto --dist loadfile -p no:randomly --nbval notebooks \
 	    --nbval-sanitize-with .ci/nbval_sanitize.cfg
 
 test-fast: $(STAMP)  ## unit tests of lib/ only
-	$(PY) -m pytest tests -m "not slow" -q --ignore=tests/notebooks
+	$(PY) -m pytest tests lib/initlab lib/labcheck -m "not slow" -q --ignore=tests/notebooks
 
 test-hostile: $(STAMP) sysdeps  ## only the isolation tests: the hostile catalogue and the judge's units (in make test too)
 	$(PY) -m pytest tests/hostile -q
