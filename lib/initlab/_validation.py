@@ -16,7 +16,7 @@ import numpy as np
 __all__ = [
     "check_random_state", "check_shape", "check_choice", "check_positive", "check_layer_dims", "check_2d",
     "check_int", "check_real", "check_fraction", "check_mapping", "check_accuracies", "check_dense_shapes",
-    "check_features",
+    "check_features", "check_parameters", "check_training_results",
 ]
 
 
@@ -248,3 +248,58 @@ def check_features(X, n_features: int, *, name: str = "X", source: str = "layer_
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must contain only finite values (no NaN or inf).")
     return arr
+
+
+def check_parameters(parameters) -> int:
+    """Return the number of layers ``L`` of a parameters dict ``{'W1', 'b1', ...}``, checking its keys and shapes."""
+    if not isinstance(parameters, dict):
+        raise TypeError(
+            f"parameters must be a dict {{'W1': ..., 'b1': ..., ...}}, got {type(parameters).__name__}."
+        )
+    L = 0
+    while f"W{L + 1}" in parameters:
+        L += 1
+    if L == 0:
+        raise ValueError(
+            f"parameters must contain 'W1', 'b1', ..., got keys {sorted(parameters)}."
+        )
+    for l in range(1, L + 1):
+        W, b = parameters[f"W{l}"], parameters.get(f"b{l}")
+        if b is None:
+            raise ValueError(f"parameters has 'W{l}' but no 'b{l}'; got keys {sorted(parameters)}.")
+        W_shape, b_shape = np.shape(W), np.shape(b)
+        if len(W_shape) != 2:
+            raise ValueError(f"parameters['W{l}'] must be 2-D (n_out, n_in), got shape {W_shape}.")
+        if b_shape != (W_shape[0], 1):
+            raise ValueError(
+                f"parameters['b{l}'] must have shape ({W_shape[0]}, 1) to match W{l} of shape "
+                f"{W_shape}, got shape {b_shape}."
+            )
+        if l > 1:
+            prev = np.shape(parameters[f"W{l - 1}"])[0]
+            if W_shape[1] != prev:
+                raise ValueError(
+                    f"parameters['W{l}'] has shape {W_shape} but W{l - 1} has {prev} output units; "
+                    f"expected W{l} of shape ({W_shape[0]}, {prev})."
+                )
+    return L
+
+
+def check_training_results(training_results) -> dict[str, np.ndarray]:
+    """Return ``{method: test accuracies}`` of a ``{method: history}`` dict, or raise naming the entry."""
+    if not isinstance(training_results, Mapping):
+        raise TypeError(
+            f"training_results must be a dict {{method: history}}, got {type(training_results).__name__}."
+        )
+    if not training_results:
+        raise ValueError("training_results must hold at least one method, got an empty dict.")
+    out = {}
+    for method, history in training_results.items():
+        if not isinstance(history, Mapping) or "test_accuracies" not in history:
+            keys = sorted(history) if isinstance(history, Mapping) else type(history).__name__
+            raise ValueError(
+                f"training_results[{method!r}] must be a history dict with 'test_accuracies', got {keys}."
+            )
+        out[method] = check_accuracies(history["test_accuracies"],
+                                        name=f"training_results[{method!r}]['test_accuracies']")
+    return out

@@ -21,33 +21,12 @@ Differences from the lab, on purpose:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from ._guard import reference
-from ._validation import check_accuracies, check_fraction, check_int
+from ._validation import check_accuracies, check_fraction, check_int, check_training_results
 
 __all__ = ["convergence_epochs", "stability", "analyze_initialization_performance"]
-
-
-def _test_accuracies(training_results) -> dict[str, np.ndarray]:
-    if not isinstance(training_results, Mapping):
-        raise TypeError(
-            f"training_results must be a dict {{method: history}}, got {type(training_results).__name__}."
-        )
-    if not training_results:
-        raise ValueError("training_results must hold at least one method, got an empty dict.")
-    out = {}
-    for method, history in training_results.items():
-        if not isinstance(history, Mapping) or "test_accuracies" not in history:
-            keys = sorted(history) if isinstance(history, Mapping) else type(history).__name__
-            raise ValueError(
-                f"training_results[{method!r}] must be a history dict with 'test_accuracies', got {keys}."
-            )
-        out[method] = check_accuracies(history["test_accuracies"],
-                                        name=f"training_results[{method!r}]['test_accuracies']")
-    return out
 
 
 def _convergence(accuracies: dict[str, np.ndarray], target: float) -> dict[str, int | None]:
@@ -102,7 +81,7 @@ def convergence_epochs(training_results, fraction: float = 0.9) -> dict[str, int
     {'good': 2, 'stuck': None}
     """
     fraction = check_fraction(fraction, name="fraction", include_one=True)
-    accuracies = _test_accuracies(training_results)
+    accuracies = check_training_results(training_results)
     return _convergence(accuracies, _target(accuracies, fraction))
 
 
@@ -200,7 +179,7 @@ def analyze_initialization_performance(training_results, *, fraction: float = 0.
     """
     fraction = check_fraction(fraction, name="fraction", include_one=True)
     window = check_int(window, name="window", expected="a positive int")
-    accuracies = _test_accuracies(training_results)
+    accuracies = check_training_results(training_results)
     target = _target(accuracies, fraction)
     conv = _convergence(accuracies, target)
     metrics = {

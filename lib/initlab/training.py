@@ -28,7 +28,15 @@ from __future__ import annotations
 import numpy as np
 
 from ._guard import reference
-from ._validation import check_2d, check_choice, check_int, check_layer_dims, check_positive, check_random_state
+from ._validation import (
+    check_2d,
+    check_choice,
+    check_int,
+    check_layer_dims,
+    check_parameters,
+    check_positive,
+    check_random_state,
+)
 from .activations import ACTIVATIONS, activate, activation_derivative
 from .initializers import INITIALIZERS, initialize
 
@@ -40,41 +48,6 @@ COST_EPSILON = 1e-12
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _num_layers(parameters) -> int:
-    """Number of layers ``L`` of a parameters dict, checking its keys and shapes."""
-    if not isinstance(parameters, dict):
-        raise TypeError(
-            f"parameters must be a dict {{'W1': ..., 'b1': ..., ...}}, got {type(parameters).__name__}."
-        )
-    L = 0
-    while f"W{L + 1}" in parameters:
-        L += 1
-    if L == 0:
-        raise ValueError(
-            f"parameters must contain 'W1', 'b1', ..., got keys {sorted(parameters)}."
-        )
-    for l in range(1, L + 1):
-        W, b = parameters[f"W{l}"], parameters.get(f"b{l}")
-        if b is None:
-            raise ValueError(f"parameters has 'W{l}' but no 'b{l}'; got keys {sorted(parameters)}.")
-        W_shape, b_shape = np.shape(W), np.shape(b)
-        if len(W_shape) != 2:
-            raise ValueError(f"parameters['W{l}'] must be 2-D (n_out, n_in), got shape {W_shape}.")
-        if b_shape != (W_shape[0], 1):
-            raise ValueError(
-                f"parameters['b{l}'] must have shape ({W_shape[0]}, 1) to match W{l} of shape "
-                f"{W_shape}, got shape {b_shape}."
-            )
-        if l > 1:
-            prev = np.shape(parameters[f"W{l - 1}"])[0]
-            if W_shape[1] != prev:
-                raise ValueError(
-                    f"parameters['W{l}'] has shape {W_shape} but W{l - 1} has {prev} output units; "
-                    f"expected W{l} of shape ({W_shape[0]}, {prev})."
-                )
-    return L
 
 
 # --------------------------------------------------------------------------- model
@@ -181,7 +154,7 @@ def forward_propagation(parameters, X, activation: str = "relu"):
     >>> AL.shape, sorted(cache)
     ((1, 5), ['A0', 'A1', 'A2', 'Z1', 'Z2'])
     """
-    L = _num_layers(parameters)
+    L = check_parameters(parameters)
     check_choice(activation, tuple(ACTIVATIONS), name="activation")
     X = check_2d(X, name="X")
     n_in = np.shape(parameters["W1"])[1]
@@ -273,7 +246,7 @@ def backward_propagation(parameters, cache, Y, activation: str = "relu") -> dict
     >>> grads['dW1'].shape, grads['db2'].shape
     ((4, 3), (1, 1))
     """
-    L = _num_layers(parameters)
+    L = check_parameters(parameters)
     check_choice(activation, tuple(ACTIVATIONS), name="activation")
     if not isinstance(cache, dict):
         raise TypeError(
