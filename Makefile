@@ -32,7 +32,7 @@ env: $(STAMP)  ## create the course environment (.venv) from requirements.txt
 sysdeps:  ## install bubblewrap (the grading sandbox) with apt if it is missing
 	@bash .ci/system-deps
 
-# The source notebooks' solutions and hidden tests run in tests/grading (the sample class's s01_correct and
+# The source notebooks' solutions and hidden tests run in tests/labgrade/grading (the sample class's s01_correct and
 # every correct answer of the differential test are graded with them, in both modes): no separate nbval pass.
 # lib/initlab and lib/labcheck: their doctests (--doctest-modules in pyproject.toml; lib/labgrade is not collected).
 test: $(STAMP) sysdeps  ## set up, then run the whole test suite (what CI runs)
@@ -44,16 +44,19 @@ test-fast: $(STAMP)  ## unit tests of lib/ only
 	$(PY) -m pytest tests lib/initlab lib/labcheck -m "not slow" -q --ignore=tests/notebooks
 
 test-hostile: $(STAMP) sysdeps  ## only the isolation tests: the hostile catalogue and the judge's units (in make test too)
-	$(PY) -m pytest tests/hostile -q
+	$(PY) -m pytest tests/labgrade/sandbox -q
 
-lint: $(STAMP)  ## ruff over lib/, tests/ and the source notebooks
-	$(BIN)/ruff check lib tests source
+lint: $(STAMP)  ## ruff, import layers and cycles (import-linter), duplicated code (pylint)
+	$(BIN)/ruff check lib tests benchmarks source
+	PYTHONPATH=lib $(BIN)/lint-imports
+	$(BIN)/pylint --disable=all --enable=duplicate-code --min-similarity-lines=5 --ignore-imports=yes \
+	    --score=no lib benchmarks
 
 release: $(STAMP)  ## regenerate release/ (student version) and notebooks/ (rendered lab) from source/
-	$(PY) -m labgrade.build
+	$(BIN)/labgrade release
 
 check-release: $(STAMP)  ## fail if release/ or notebooks/ are stale
-	$(PY) -m labgrade.build --check
+	$(BIN)/labgrade release --check
 
 demo: $(STAMP) sysdeps  ## set up, release, build a sample class and grade it (the main job)
 	$(BIN)/labgrade demo $(if $(JOBS),--jobs $(JOBS))
@@ -62,10 +65,10 @@ grade: $(STAMP) sysdeps  ## grade real submissions in submitted/<student>/weight
 	$(BIN)/labgrade grade $(if $(JOBS),--jobs $(JOBS))
 
 bench: $(STAMP) sysdeps  ## benchmarks: grading throughput (prints ratios)
-	$(PY) -m labgrade.bench
+	$(PY) -m benchmarks.grading
 
 bench-notebooks: $(STAMP)  ## benchmark: each notebook's execution time against an empty notebook
-	$(PY) -m labgrade.nbbench
+	$(PY) -m benchmarks.notebooks
 
 lab: $(STAMP)  ## start JupyterLab on the student release
 	$(BIN)/labgrade lab $(ARGS)

@@ -28,6 +28,6 @@ c.Execute.interrupt_on_timeout = True
 # process and the tests in nbgrader's kernel (labgrade/isolation.py). A bare
 # `nbgrader autograde` without that variable grades as plain nbgrader.
 if os.environ.get("LABGRADE_ISOLATION", "") == "judge":
-    from labgrade.isolation import configure as _configure_judge
+    from labgrade.sandbox.isolation import configure as _configure_judge
 
     _configure_judge(c)

@@ -29,7 +29,7 @@ def check_array(value, name: str, shape=None, *, dtype=np.float64) -> np.ndarray
     """Assert ``value`` is a ``numpy.ndarray`` of ``dtype`` (and ``shape``); return it as a plain array.
 
     A subclass (``np.matrix``, a masked array, one with its own comparisons) is checked as its
-    plain array, exactly as isolated grading passes it on (``labgrade.codec.to_plain``): grading
+    plain array, exactly as isolated grading passes it on (``labgrade.sandbox.codec.to_plain``): grading
     compares plain data, never objects whose comparisons the answer could redefine, and grades the
     same with and without the sandbox.
     """

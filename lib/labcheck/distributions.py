@@ -28,7 +28,7 @@ Design of the false-failure rate (the chance a correct answer fails), per check:
 
 So a correct answer fails an item with probability below 1e-5 even when an
 item runs several checks. The measured rates are printed by
-``python -m labgrade.fairness``.
+``labgrade fairness``.
 """
 
 from __future__ import annotations

@@ -265,7 +265,7 @@ def _name_mistake(label, key, got, nets, pick):
 
 
 def check_analyze_network(analyze_network):
-    """Hidden test of Exercise 9.1 (tests/test_recommender.py checks that :func:`rules` is the reference)."""
+    """Hidden test of Exercise 9.1 (tests/initlab/test_recommender.py checks that :func:`rules` is the reference)."""
     nets = _networks()
     got = []
     for dims, act in nets:

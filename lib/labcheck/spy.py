@@ -6,7 +6,7 @@ arguments (bound to the function's signature, defaults filled in) do not all
 equal ``unless``. A test can then say "your answer computed the full SVD".
 
 The open spies are listed in :data:`ACTIVE` as plain data (the target's dotted
-name and ``unless``), so that isolated grading (``labgrade.judge``) can set the
+name and ``unless``), so that isolated grading (``labgrade.sandbox.judge``) can set the
 same spies up in the sandboxed process where the student's code really runs and
 add the calls it saw to the list this block yields.
 """

@@ -1,31 +1,15 @@
 """labgrade: course tooling for Lab 4.4 (building the release, grading a class, reports).
 
-Kept apart from ``initlab`` (the reference code students read).
+Kept apart from ``initlab`` (the reference code students read). One subpackage per concern, each
+importing only the ones below it (the ``layers`` contract of import-linter in pyproject.toml):
+
+* ``cli``        the ``labgrade`` command, one module per subcommand
+* ``variants``   "the model answer, changed": the sample class, the answer catalogue, differential grading
+* ``lab``        the JupyterLab launcher of ``make lab``
+* ``fairness``   how often labcheck's statistical checks fail a correct answer
+* ``pipeline``   a class's grading run: gradebook, per-student grading, results, reports
+* ``reports``    what grading writes for people: item analysis (HTML), feedback preprocessors
+* ``grading``    staging, the per-student nbgrader runner, results, the gradebook
+* ``sandbox``    running student code isolated: bubblewrap, the judge and its worker, limits
+* ``course``     course.toml, the release build, paths, nbgrader's solution / hidden-test regions
 """
-
-from pathlib import Path
-
-ASSIGNMENT = "weight_init"
-
-
-def course_root() -> Path:
-    """The course directory: the repository root, where nbgrader_config.py lives."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "nbgrader_config.py").exists() and (parent / "source").is_dir():
-            return parent
-    return Path.cwd()
-
-
-def tool_env(**extra) -> dict:
-    """The environment for nbgrader subprocesses: the course venv's bin/ first on PATH
-    (nbgrader runs ``alembic`` and ``jupyter`` by name)."""
-    import os
-    import sys
-
-    env = dict(os.environ)
-    bindir = str(Path(sys.executable).parent)
-    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    env.update(extra)
-    return env

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from labgrade import ASSIGNMENT, course_root
-from labgrade import lab as labmod
+from labgrade.course.paths import ASSIGNMENT, course_root
+from labgrade.lab import launcher as labmod
 
 ROOT = course_root()
 RELEASE = ROOT / "release" / ASSIGNMENT

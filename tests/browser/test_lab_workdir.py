@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from labgrade import ASSIGNMENT, lab
+from labgrade.course.paths import ASSIGNMENT
+from labgrade.lab import launcher as lab
 
 
 def _release(tmp_path: Path, **notebooks: str) -> Path:

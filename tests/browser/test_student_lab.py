@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from labgrade import ASSIGNMENT
+from labgrade.course.paths import ASSIGNMENT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]   # slow: `make test-fast` leaves it out
 

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from initlab.claims import CLAIM_LINE, CLAIM_SPAN
-from labgrade import course_root
+from labgrade.course.paths import course_root
 
 NOTEBOOKS = sorted((course_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

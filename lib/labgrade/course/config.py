@@ -1,0 +1,100 @@
+"""Grading settings from ``course.toml`` (due date and limits)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from labgrade.course.paths import ASSIGNMENT, course_root
+
+
+@dataclass(frozen=True)
+class Settings:
+    assignment: str = ASSIGNMENT
+    due: str = "2026-12-18 23:59:00 UTC"
+    cell_timeout: int = 120        # s, nbgrader Execute.timeout
+    student_timeout: int = 1200    # s, wall clock of one student's autograde
+    memory_mb: int = 4096          # RLIMIT_AS of autograde and of each kernel
+    blas_threads: int = 1          # OMP/OpenBLAS/MKL threads of each kernel (0: library default)
+    max_notebook_mb: float = 20    # a submitted notebook larger than this is refused at staging (grading.staging)
+    jobs: int = 0                  # 0: number of cores
+    isolation: str = "judge"       # student code in a sandboxed worker (sandbox.isolation); "none": plain nbgrader
+    warm: bool = True              # fork nbgrader from a process that imported it once (grading.warm)
+
+    @property
+    def due_datetime(self) -> datetime:
+        from nbgrader.utils import parse_utc  # nbgrader loads ~1300 modules: only when a due date is parsed
+
+        return parse_utc(self.due)
+
+    def with_overrides(self, **kw) -> Settings:
+        return replace(self, **{k: v for k, v in kw.items() if v is not None})
+
+    def kernel_env(self) -> dict:
+        """Environment of the autograde subprocess (inherited by its kernels)."""
+        # LABGRADE_ISOLATION always set: nothing inherited decides it. PYTHONSAFEPATH: no Python started
+        # for grading (nbgrader, its kernels) puts its working directory (the autograded notebook's
+        # folder) or a script's folder on sys.path, so nothing there can shadow a module.
+        env = {"LABGRADE_ISOLATION": self.isolation, "PYTHONSAFEPATH": "1"}
+        if self.blas_threads <= 0:
+            return env
+        n = str(self.blas_threads)
+        return {**env, "OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n}
+
+    @property
+    def max_notebook_bytes(self) -> int:
+        return int(self.max_notebook_mb * 1024 * 1024)
+
+    def job_count(self) -> int:
+        n = self.jobs or default_jobs()
+        return max(1, int(n))
+
+
+ISOLATION_MODES = ("judge", "none")
+
+
+class ConfigError(ValueError):
+    """course.toml (or an environment variable that overrides it) holds a value labgrade cannot use."""
+
+
+def check_isolation_name(value: str, where: str) -> None:
+    if value not in ISOLATION_MODES:
+        raise ConfigError(f"{where} must be \"judge\" (student code in a bubblewrap sandbox) or \"none\" "
+                         f"(plain nbgrader), got {value!r}")
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover (not Linux)
+        return os.cpu_count() or 1
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or course_root() / "course.toml"
+    if not path.exists():
+        return Settings()
+    data = tomllib.loads(path.read_text())
+    a, lim, g = data.get("assignment", {}), data.get("limits", {}), data.get("grading", {})
+    s = Settings(
+        assignment=a.get("id", ASSIGNMENT),
+        due=str(a.get("due", Settings.due)),
+        cell_timeout=int(lim.get("cell_timeout", Settings.cell_timeout)),
+        student_timeout=int(lim.get("student_timeout", Settings.student_timeout)),
+        memory_mb=int(lim.get("memory_mb", Settings.memory_mb)),
+        blas_threads=int(lim.get("blas_threads", Settings.blas_threads)),
+        max_notebook_mb=float(lim.get("max_notebook_mb", Settings.max_notebook_mb)),
+        jobs=int(g.get("jobs", 0)),
+        isolation=str(os.environ.get("LABGRADE_ISOLATION") or g.get("isolation", Settings.isolation)),
+        warm=bool(g.get("warm", Settings.warm)),
+    )
+    check_isolation_name(s.isolation, "course.toml [grading] isolation (or $LABGRADE_ISOLATION)")
+    if not s.max_notebook_mb > 0:
+        raise ConfigError(f"course.toml [limits] max_notebook_mb must be a positive size in MiB, "
+                          f"got {s.max_notebook_mb!r}")
+    if s.assignment != ASSIGNMENT:
+        raise ConfigError(f"course.toml names assignment {s.assignment!r}; this course has {ASSIGNMENT!r}")
+    return s

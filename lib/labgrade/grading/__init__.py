@@ -1,0 +1,1 @@
+"""Grading one student after another: staging, nbgrader autograde, results, the gradebook."""

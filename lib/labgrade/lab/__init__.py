@@ -1,0 +1,1 @@
+"""The JupyterLab launcher of make lab (labgrade lab)."""

@@ -1,0 +1,1 @@
+"""The model answer, changed: the sample class, the answer catalogue, differential grading."""
