@@ -12,15 +12,12 @@ with the payloads. Plus unit tests of the neutralizer, the report and the feedba
 from __future__ import annotations
 
 import csv
-import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from helpers import staging_class as sc
-
 from labgrade.course.paths import ASSIGNMENT
 from labgrade.grading.results import Row, StudentSummary, write_grades_csv, write_students_csv
 from labgrade.grading.untrusted import CELL_MAX, csv_cell, plain
