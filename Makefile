@@ -12,7 +12,7 @@ ASSIGNMENT := weight_init
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: help env sysdeps test test-fast test-hostile lint release check-release demo grade bench bench-notebooks lab requirements student-bundle clean
+.PHONY: help env sysdeps test test-fast test-hostile lint release check-release demo grade bench bench-compare bench-class bench-notebooks lab requirements student-bundle clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,8 +64,15 @@ demo: $(STAMP) sysdeps  ## set up, release, build a sample class and grade it (t
 grade: $(STAMP) sysdeps  ## grade real submissions in submitted/<student>/weight_init/
 	$(BIN)/labgrade grade $(if $(JOBS),--jobs $(JOBS))
 
-bench: $(STAMP) sysdeps  ## benchmarks: grading throughput (prints ratios)
+bench: $(STAMP) sysdeps  ## benchmarks: one student vs the floor, --jobs scaling, the lab vs empty notebooks (ratios)
+	$(PY) -m benchmarks.speed
+	$(PY) -m benchmarks.notebooks
+
+bench-compare: $(STAMP) sysdeps  ## benchmark: the sample class graded by plain nbgrader and by labgrade, with and without the sandbox
 	$(PY) -m benchmarks.grading
+
+bench-class: $(STAMP) sysdeps  ## benchmark: a synthetic class (STUDENTS=500) graded here; students per core-minute, projections
+	$(PY) -m benchmarks.large_class --students $(or $(STUDENTS),500)
 
 bench-notebooks: $(STAMP)  ## benchmark: each notebook's execution time against an empty notebook
 	$(PY) -m benchmarks.notebooks

@@ -129,22 +129,29 @@ def build_submissions(answers, release_dir: Path, source_dir: Path, out_dir: Pat
         made[None] = broken
     for k, group in enumerate(pack(usable), 1):
         sid = f"{prefix}{k:02d}"
-        dest = Path(out_dir) / sid / ASSIGNMENT
-        dest.mkdir(parents=True, exist_ok=True)
-        for nbp in sorted({a.notebook for a in group}):
-            src_path = next(Path(source_dir).glob(f"{nbp}_*.ipynb"))
-            src = nbformat.read(src_path, as_version=4)
-            mine = [a for a in group if a.notebook == nbp]
-            for a in mine:
-                apply_answer(src, a)
-            rel = nbformat.read(Path(release_dir) / src_path.name, as_version=4)
-            nb = complete_notebook(rel, src, src_path.stem)
-            for a in mine:
-                apply_cells(nb, a)
-            nbformat.write(nb, dest / src_path.name)
-        (dest / "timestamp.txt").write_text(timestamp + "\n")
+        write_submission(group, release_dir, source_dir, Path(out_dir) / sid / ASSIGNMENT, timestamp=timestamp)
         made[sid] = group
     return made
+
+
+def write_submission(group, release_dir: Path, source_dir: Path, dest: Path, *, notebooks=None,
+                     timestamp: str = "2026-12-01 12:00:00.000000 UTC") -> None:
+    """One student's submission in ``dest``: each notebook the release with the source's solutions and
+    the answers of ``group`` for it. ``notebooks`` (two-digit prefixes): the notebooks submitted
+    (default: those the group changes), the others complete and correct."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for nbp in sorted(set(notebooks or ()) | {a.notebook for a in group}):
+        src_path = next(Path(source_dir).glob(f"{nbp}_*.ipynb"))
+        src = nbformat.read(src_path, as_version=4)
+        mine = [a for a in group if a.notebook == nbp]
+        for a in mine:
+            apply_answer(src, a)
+        rel = nbformat.read(Path(release_dir) / src_path.name, as_version=4)
+        nb = complete_notebook(rel, src, src_path.stem)
+        for a in mine:
+            apply_cells(nb, a)
+        nbformat.write(nb, dest / src_path.name)
+    (dest / "timestamp.txt").write_text(timestamp + "\n")
 
 
 def report(outcomes) -> str:

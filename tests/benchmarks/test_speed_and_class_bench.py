@@ -1,0 +1,39 @@
+"""benchmarks.speed and benchmarks.large_class: what they build and print (they assert no time)."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from benchmarks import large_class, speed
+from labgrade.course.paths import ASSIGNMENT
+from labgrade.variants.model import find_cell
+
+
+@pytest.mark.parametrize("module", [speed, large_class])
+def test_help_names_the_baselines(module, capsys):
+    with pytest.raises(SystemExit) as exc:
+        module.main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert ("floor" in out and "--jobs" in out) if module is speed else ("core-minute" in out and "5,000" in out)
+
+
+def test_a_synthetic_class_submits_ten_notebooks_with_the_chosen_answers_in_them(tmp_path):
+    made = large_class.synthetic_class(tmp_path / "submitted", 6, per_student=3, seed=7)
+    assert len(made) == 6
+    assert any(made.values()), "no student got a catalogue answer"
+    for sid, answers in made.items():
+        folder = tmp_path / "submitted" / sid / ASSIGNMENT
+        notebooks = sorted(folder.glob("*.ipynb"))
+        assert len(notebooks) == 10 and (folder / "timestamp.txt").exists()
+        assert len({(a.notebook, a.grade_id) for a in answers}) == len(answers), "two answers for one cell"
+        for a in answers:
+            nb = nbformat.read(next(folder.glob(f"{a.notebook}_*.ipynb")), as_version=4)
+            src = find_cell(nb, a.grade_id).source
+            assert "raise NotImplementedError" not in src
+            if a.code:
+                first = next(line.strip() for line in a.code.strip().splitlines() if line.strip())
+                assert first in src, f"{sid}: {a.id} not in {a.grade_id}"
+    again = large_class.choose_answers(6, per_student=3, seed=7)
+    assert {s: [a.id for a in v] for s, v in again.items()} == {s: [a.id for a in v] for s, v in made.items()}
