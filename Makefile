@@ -36,9 +36,8 @@ sysdeps:  ## install bubblewrap (the grading sandbox) with apt if it is missing
 # every correct answer of the differential test are graded with them, in both modes): no separate nbval pass.
 # lib/initlab and lib/labcheck: their doctests (--doctest-modules in pyproject.toml; lib/labgrade is not collected).
 test: $(STAMP) sysdeps  ## set up, then run the whole test suite (what CI runs)
-	$(PY) -m pytest -n auto --dist loadfile tests lib/initlab lib/labcheck
-	$(PY) -m pytest -n auto --dist loadfile -p no:randomly --nbval notebooks \
-	    --nbval-sanitize-with .ci/nbval_sanitize.cfg
+	$(PY) -m pytest -n auto --dist loadfile --nbval --nbval-sanitize-with .ci/nbval_sanitize.cfg \
+	    tests lib/initlab lib/labcheck notebooks
 
 test-fast: $(STAMP)  ## unit tests of lib/ only
 	$(PY) -m pytest tests lib/initlab lib/labcheck -m "not slow" -q --ignore=tests/notebooks
