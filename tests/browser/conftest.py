@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,19 +103,17 @@ def student_lab(chromium, workdir, tmp_path_factory):
         JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
         IPYTHONDIR=str(state / "ipython"),
     )
-    port = labmod.free_port(0)
-    token = secrets.token_hex(16)
     log = state / "jupyterlab.log"
     with open(log, "w") as out:
-        proc = labmod.start_server(labmod.lab_command(workdir, port=port, token=token), cwd=workdir,
-                                   env=env, log=out)
-    lab = StudentLab(labmod.server_url("127.0.0.1", port), token, workdir, log)
+        proc = labmod.start_server(labmod.lab_command(workdir, port=0), cwd=workdir, env=env, log=out)
     try:
         try:
-            labmod.wait_until_up(lab.base, token, proc, timeout=90)
+            info = labmod.wait_for_server(proc, env, timeout=90)
         except RuntimeError as exc:
-            pytest.fail(f"JupyterLab did not come up: {exc}\n--- {log}:\n{lab.log_tail()}", pytrace=False)
-        problems = labmod.check_extensions(lab.base, token)
+            pytest.fail(f"JupyterLab did not come up: {exc}\n--- {log}:\n{log.read_text()[-4000:]}",
+                        pytrace=False)
+        lab = StudentLab(info["url"].rstrip("/"), info["token"], workdir, log)
+        problems = labmod.check_extensions(lab.base, lab.token)
         if problems:
             pytest.fail("nbgrader's student extension is not available in JupyterLab:\n  "
                         + "\n  ".join(problems) + f"\n--- {log}:\n{lab.log_tail()}", pytrace=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -90,6 +91,24 @@ def test_server_settings_student_view(tmp_path):
     env = lab.lab_env(conf, base={"PATH": "/usr/bin"})
     assert env["JUPYTER_CONFIG_PATH"].split(":")[0] == str(conf)
     assert env["JUPYTER_PATH"].split(":")[0] == str(Path(sys.prefix) / "share" / "jupyter")
-    cmd = lab.lab_command(tmp_path, port=8899, token="t0k")
+    cmd = lab.lab_command(tmp_path, port=8899)
     assert cmd[:3] == [sys.executable, "-m", "jupyterlab"]
-    assert "--ServerApp.ip=127.0.0.1" in cmd and "--ServerApp.port_retries=0" in cmd
+    assert "--ServerApp.ip=127.0.0.1" in cmd and "--ServerApp.port=8899" in cmd
+    assert f"--ServerApp.port_retries={lab.PORT_RETRIES}" in cmd    # Jupyter Server finds a free port
+    assert "--ServerApp.open_browser=False" in cmd
+    assert not any("token" in arg.lower() for arg in cmd)            # Jupyter Server makes the token
+
+
+def test_server_info_is_read_from_jupyters_runtime_file(tmp_path):
+    """What ``jupyter server list --json`` reads: ``jpserver-<pid>.json`` in the runtime folder."""
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        info = {"url": "http://127.0.0.1:8901/", "token": "abc", "pid": sleeper.pid}
+        (tmp_path / f"jpserver-{sleeper.pid}.json").write_text(json.dumps(info))
+        assert lab.wait_for_server(sleeper, {"JUPYTER_RUNTIME_DIR": str(tmp_path)}, timeout=5) == info
+    finally:
+        lab.stop(sleeper)
+    dead = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    dead.wait()
+    with pytest.raises(RuntimeError, match="exited with code 3"):
+        lab.wait_for_server(dead, {"JUPYTER_RUNTIME_DIR": str(tmp_path)}, timeout=5)

@@ -16,11 +16,14 @@ says so and ``--reset NAME`` takes the fresh copy (the old one is kept under
 never sees it.
 
 The server is started the way ``tests/browser/`` starts it (:func:`lab_command`,
-:func:`lab_env`): bound to 127.0.0.1 with a random token, the course's ``python3``
+:func:`lab_env`): bound to 127.0.0.1, the course's ``python3``
 kernel first on the kernel search path, nbgrader's instructor tools (formgrader,
 course list, create assignment) switched off for this server only, the Validate
 button running nbgrader's validator with the course's per-cell timeout, and a local
-nbgrader exchange holding the release for the Assignment List.
+nbgrader exchange holding the release for the Assignment List. Jupyter Server does the
+rest with its own settings: the next free port (``port_retries``), the access token, the
+browser (``open_browser``); the printed URL comes from the server's runtime file, what
+``jupyter server list --json`` reads.
 """
 
 from __future__ import annotations
@@ -31,24 +34,24 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-import webbrowser
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from jupyter_core.paths import jupyter_runtime_dir
 
 from labgrade.course.config import load_settings
 from labgrade.course.paths import ASSIGNMENT, course_root, tool_env
 
 STATE = ".labgrade"              # inside the working folder: lab config, logs, backups
 DEFAULT_PORT = 8888
+PORT_RETRIES = 50                # Jupyter Server tries this many other ports when one is taken
 COURSE_ID = "lab44-weight-init"  # nbgrader_config.py's CourseDirectory.course_id
 
 # nbgrader's instructor tools, off in the student's lab (nbgrader's installation guide
@@ -232,59 +235,71 @@ def lab_env(config_dir: Path, base: dict | None = None, **extra) -> dict:
     return env
 
 
-def lab_command(workdir: Path, *, port: int, token: str, ip: str = "127.0.0.1",
-                extra: tuple[str, ...] = ()) -> list[str]:
-    """The ``jupyter lab`` command line (the browser is opened by us, not by Jupyter)."""
+def lab_command(workdir: Path, *, port: int = DEFAULT_PORT, ip: str = "127.0.0.1",
+                open_browser: bool = False, extra: tuple[str, ...] = ()) -> list[str]:
+    """The ``jupyter lab`` command line. Jupyter Server does the rest: it takes the next
+    free port when ``port`` is taken (``port_retries``; 0: any free port), makes the
+    access token and opens the browser on ``weight_init/`` (its redirect file logs in)."""
     return [
         sys.executable, "-m", "jupyterlab",
         f"--ServerApp.root_dir={workdir}",
         f"--ServerApp.ip={ip}",
         f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        "--ServerApp.open_browser=False",
+        f"--ServerApp.port_retries={PORT_RETRIES}",
+        f"--ServerApp.open_browser={open_browser}",
+        f"--LabApp.default_url=/lab/tree/{ASSIGNMENT}",
         *(["--ServerApp.allow_root=True"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
         *extra,
     ]
 
 
-def free_port(start: int = DEFAULT_PORT, ip: str = "127.0.0.1", tries: int = 50) -> int:
-    """The first port from ``start`` nobody listens on (0: one the system picks)."""
-    candidates = [0] if start == 0 else range(start, start + tries)
-    for port in candidates:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind((ip, port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise SystemExit(f"no free port in {start}..{start + tries - 1} on {ip}")
+def start_server(cmd: list[str], *, cwd: Path, env: dict, log) -> subprocess.Popen:
+    """Start the server in its own session (Ctrl-C reaches ``labgrade lab``, which stops
+    the server, and Jupyter its kernels), tied to this process's life on Linux."""
+    return subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
 
 
-def server_url(ip: str, port: int) -> str:
-    host = f"[{ip}]" if ":" in ip else ip
-    return f"http://{host}:{port}"
+def _die_with_parent() -> None:  # pragma: no cover (runs in the child, before exec)
+    """Linux: the server gets SIGTERM when ``labgrade lab`` dies, even by SIGKILL."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except Exception:
+        pass
 
 
-def api_get(url: str, token: str, timeout: float = 5.0):
-    req = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (loopback only)
-        return json.loads(resp.read().decode() or "null")
-
-
-def wait_until_up(base: str, token: str, proc: subprocess.Popen, timeout: float = 90.0) -> dict:
-    """Poll ``/api/status`` until the server answers; raise RuntimeError if it dies or times out."""
+def wait_for_server(proc: subprocess.Popen, env: dict, timeout: float = 90.0) -> dict:
+    """The server's info (``url``, ``port``, ``token``, ...), as ``jupyter server list --json``
+    shows it: Jupyter Server writes it to ``jpserver-<pid>.json`` in its runtime folder once it
+    listens. RuntimeError if the server exits or does not get there within ``timeout``."""
+    info_file = Path(env.get("JUPYTER_RUNTIME_DIR") or jupyter_runtime_dir()) / f"jpserver-{proc.pid}.json"
     deadline = time.monotonic() + timeout
-    last = None
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"JupyterLab exited with code {proc.returncode} before it came up")
         try:
-            return api_get(f"{base}/api/status", token, timeout=2.0)
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
-            last = exc
-        time.sleep(0.25)
-    raise RuntimeError(f"JupyterLab did not answer {base}/api/status within {timeout:.0f} s ({last})")
+            return json.loads(info_file.read_text())
+        except (OSError, ValueError):   # not written yet, or being written
+            time.sleep(0.25)
+    raise RuntimeError(f"JupyterLab did not start within {timeout:.0f} s (no {info_file})")
+
+
+def stop(proc: subprocess.Popen, grace: float = 15.0) -> None:
+    """Stop the server (SIGTERM: Jupyter shuts its kernels down; SIGKILL after ``grace``)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _get(url: str, token: str) -> str:
+    req = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 (loopback only)
+        return resp.read().decode()
 
 
 def check_extensions(base: str, token: str) -> list[str]:
@@ -293,76 +308,34 @@ def check_extensions(base: str, token: str) -> list[str]:
     try:
         from nbgrader import __version__ as nbgrader_version  # nbgrader loads ~1300 modules
 
-        v = api_get(f"{base}/nbgrader_version?version={nbgrader_version}", token)
+        v = json.loads(_get(f"{base}/nbgrader_version?version={nbgrader_version}", token))
         if not v.get("success"):
             problems.append(f"nbgrader's validate server extension: {v.get('message')}")
     except urllib.error.HTTPError as exc:
         problems.append(f"nbgrader's validate server extension is not loaded (/nbgrader_version: {exc})")
     try:
-        page = urllib.request.urlopen(  # noqa: S310 (loopback only)
-            urllib.request.Request(f"{base}/lab", headers={"Authorization": f"token {token}"}),
-            timeout=10).read().decode()
+        page = _get(f"{base}/lab", token)
     except urllib.error.URLError as exc:
         return problems + [f"/lab did not load: {exc}"]
     start = page.find('id="jupyter-config-data"')
     if start < 0:
         return problems + ["/lab has no page config"]
-    body = page[page.index(">", start) + 1: page.index("</script>", start)]
-    config = json.loads(body)
-    names = {e["name"] for e in config.get("federated_extensions", [])}
-    if "@jupyter/nbgrader" not in names:
+    config = json.loads(page[page.index(">", start) + 1: page.index("</script>", start)])
+    if "@jupyter/nbgrader" not in {e["name"] for e in config.get("federated_extensions", [])}:
         problems.append("JupyterLab does not load the @jupyter/nbgrader labextension")
     disabled = config.get("disabledExtensions", {})
     disabled = disabled if isinstance(disabled, dict) else {d: True for d in disabled}
-    for plugin in STUDENT_PLUGINS:
-        if disabled.get(plugin):
-            problems.append(f"{plugin} is disabled")
+    problems += [f"{plugin} is disabled" for plugin in STUDENT_PLUGINS if disabled.get(plugin)]
     return problems
-
-
-def stop(proc: subprocess.Popen, grace: float = 15.0) -> None:
-    """Stop the server and its kernels (SIGTERM: Jupyter shuts its kernels down)."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError, AttributeError):
-        proc.terminate()
-    try:
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, AttributeError):
-            proc.kill()
-        proc.wait()
-
-
-def _die_with_parent() -> None:  # pragma: no cover (runs in the child, before exec)
-    """Linux: the server gets SIGTERM when ``labgrade lab`` dies, even by SIGKILL."""
-    try:
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
-def start_server(cmd: list[str], *, cwd: Path, env: dict, log) -> subprocess.Popen:
-    """Start the server in its own process group (Ctrl-C reaches ``labgrade lab``, which stops
-    the server and its kernels in order), tied to this process's life on Linux."""
-    return subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True,
-                            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
 
 
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _want_browser() -> bool:
-    if sys.platform in ("darwin", "win32"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+def _has_display() -> bool:
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 # ------------------------------------------------------------------ command line
@@ -374,8 +347,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--release", type=Path, default=None,
                         help="the release folder to copy from (default: release/weight_init/)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
-                        help=f"first port to try (default {DEFAULT_PORT}; the next free one is used; "
-                             "0: any free port)")
+                        help=f"first port to try (default {DEFAULT_PORT}; Jupyter Server tries up to "
+                             f"{PORT_RETRIES} others when it is taken; 0: any free port)")
     parser.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--reset", action="append", default=[], metavar="NOTEBOOK",
                         help="replace your copy of NOTEBOOK (name, stem or number, e.g. 02) by a fresh "
@@ -399,37 +372,32 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     config_dir = write_lab_config(workdir, timeout=cell_timeout(root), release_dir=release_dir)
-    port = free_port(args.port, args.ip)
-    token = secrets.token_hex(24)
+    browser = args.browser if args.browser is not None else _has_display()
+    cmd = lab_command(workdir, port=args.port, ip=args.ip, open_browser=browser)
+    env = lab_env(config_dir)
     log_path = workdir / STATE / "jupyterlab.log"
-    cmd = lab_command(workdir, port=port, token=token, ip=args.ip)
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):   # terminal closed, kill: stop too
         if sig is not None:
             signal.signal(sig, _raise_interrupt)
     with open(log_path, "w") as log:
-        proc = start_server(cmd, cwd=workdir, env=lab_env(config_dir), log=log)
-    base = server_url(args.ip, port)
+        proc = start_server(cmd, cwd=workdir, env=env, log=log)
     try:
         try:
-            wait_until_up(base, token, proc)
+            info = wait_for_server(proc, env)
         except RuntimeError as exc:
-            stop(proc)
             tail = log_path.read_text().splitlines()[-30:]
             print(f"error: {exc}\n--- last lines of {log_path}:", *tail, sep="\n", file=sys.stderr)
             return 1
-        problems = check_extensions(base, token)
-        for p in problems:
+        base, token = info["url"].rstrip("/"), info["token"]
+        for p in check_extensions(base, token):
             print(f"warning: {p}", file=sys.stderr)
-        url = f"{base}/lab/tree/{ASSIGNMENT}?token={token}"
         print()
         print("JupyterLab is running on the student release (Ctrl-C stops it):")
-        print(f"    {url}")
+        print(f"    {base}/lab/tree/{ASSIGNMENT}" + (f"?token={token}" if token else ""))
         print(f"  notebooks: {workdir / ASSIGNMENT}")
         print(f"  server log: {log_path}")
         print("  check a notebook with the Validate button in its toolbar (see docs/students.md)")
         sys.stdout.flush()
-        if args.browser if args.browser is not None else _want_browser():
-            webbrowser.open(url)
         return proc.wait() or 0
     except KeyboardInterrupt:
         print("\nstopping JupyterLab ...")
