@@ -8,7 +8,7 @@ copy of the course. In the browser:
 2. student 1 fetches it from the Assignment List, answers every exercise with the model answer (the
    files written as that user; ``xavier_normal`` of Part 2 **typed** in JupyterLab), clicks Validate
    (success) and submits;
-3. student 2 fetches, answers with one catalogued mistake (labgrade.answers'
+3. student 2 fetches, answers with one catalogued mistake (labgrade.variants.answers'
    ``xavier_normal_variance_as_std``), clicks Validate (the failing test and its hint), and submits;
 4. the instructor runs ``labgrade collect`` and ``labgrade grade --notebooks 01,02`` **as the
    instructor's Unix user** (the grading sandbox unprivileged), then grades the written answer of
@@ -368,7 +368,7 @@ def test_course_cycle(hub, browser, artifacts):
         "the hub's state (passwords, cookie secret)": ["ls", str(hub.root / "state")],
         "the repository's source/": ["ls", str(ROOT / "source")],
         "the repository's rendered notebooks (solutions)": ["ls", str(ROOT / "notebooks")],
-        "the answer catalogue": ["cat", str(ROOT / "lib" / "labgrade" / "answers.py")],
+        "the answer catalogue": ["cat", str(ROOT / "lib" / "labgrade" / "variants" / "answers.py")],
     }
     for what, cmd in denied.items():
         res = as_user(a.name, *cmd)
