@@ -12,7 +12,7 @@ ASSIGNMENT := weight_init
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: help env sysdeps test test-fast test-hostile lint release check-release demo grade bench bench-compare bench-class bench-notebooks lab requirements student-bundle clean
+.PHONY: help env sysdeps hub test test-fast test-hostile lint release check-release demo grade bench bench-compare bench-class bench-notebooks lab requirements student-bundle clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -75,6 +75,10 @@ bench-class: $(STAMP) sysdeps  ## benchmark: a synthetic class (STUDENTS=500) gr
 
 bench-notebooks: $(STAMP)  ## benchmark: each notebook's execution time against an empty notebook
 	$(PY) -m benchmarks.notebooks
+
+hub: $(STAMP) sysdeps student-bundle  ## the course on a JupyterHub on 127.0.0.1, as root (docs/hub.md; ARGS="--students 5")
+	@test -x /usr/bin/python3 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3; }
+	$(BIN)/labgrade hub $(ARGS)
 
 lab: $(STAMP)  ## start JupyterLab on the student release
 	$(BIN)/labgrade lab $(ARGS)

@@ -4,6 +4,7 @@ Kept apart from ``initlab`` (the reference code students read). One subpackage p
 importing only the ones below it (the ``layers`` contract of import-linter in pyproject.toml):
 
 * ``cli``        the ``labgrade`` command, one module per subcommand
+* ``hub``        the course on a JupyterHub: users, exchange, environments, collect and release feedback
 * ``variants``   "the model answer, changed": the sample class, the answer catalogue, differential grading
 * ``lab``        the JupyterLab launcher of ``make lab``
 * ``fairness``   how often labcheck's statistical checks fail a correct answer

@@ -9,6 +9,9 @@
   labgrade catalogue     run the answer catalogue through the notebooks' own hidden tests
   labgrade differential  grade the answer catalogue with and without the sandbox, compare
   labgrade fairness      measure how often labcheck's statistical checks fail a correct answer
+  labgrade hub           the course on a JupyterHub, as root (make hub; docs/hub.md)
+  labgrade collect       nbgrader's collect from the exchange, checked (then labgrade grade)
+  labgrade release-feedback  feedback (manual grades included) to the exchange
 
 Run ``labgrade <command> --help`` for the options.
 """
@@ -21,7 +24,20 @@ import signal
 import sys
 import threading
 
-from labgrade.cli import catalogue, demo, differential, fairness, grade, lab, release, report, sample
+from labgrade.cli import (
+    catalogue,
+    collect,
+    demo,
+    differential,
+    fairness,
+    grade,
+    hub,
+    lab,
+    release,
+    release_feedback,
+    report,
+    sample,
+)
 from labgrade.course.config import ConfigError
 from labgrade.grading.cluster import ClusterError
 from labgrade.grading.gradebook import GradebookError
@@ -30,7 +46,8 @@ from labgrade.variants.sample import MutationError
 
 # one module per subcommand, each with HELP, DESCRIPTION, configure(parser) and run(args)
 COMMANDS = {"grade": grade, "demo": demo, "report": report, "lab": lab, "release": release, "sample": sample,
-            "catalogue": catalogue, "differential": differential, "fairness": fairness}
+            "catalogue": catalogue, "differential": differential, "fairness": fairness,
+            "hub": hub, "collect": collect, "release-feedback": release_feedback}
 # errors that are the user's to fix: one line, exit status 2, no traceback
 USER_ERRORS = (GradebookError, MutationError, IsolationUnavailable, ConfigError, ClusterError)
 
