@@ -166,7 +166,8 @@ def forward_propagation(parameters, X, activation: str = "relu"):
     cache = {"A0": X}
     A = X
     for l in range(1, L + 1):
-        Z = parameters[f"W{l}"] @ A + parameters[f"b{l}"]
+        Z = parameters[f"W{l}"] @ A
+        Z += parameters[f"b{l}"]
         A = activate(Z, "sigmoid" if l == L else activation)
         cache[f"Z{l}"] = Z
         cache[f"A{l}"] = A
@@ -273,7 +274,10 @@ def backward_propagation(parameters, cache, Y, activation: str = "relu") -> dict
         grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
         if l > 1:
             dA = parameters[f"W{l}"].T @ dZ
-            dZ = dA * activation_derivative(cache[f"Z{l - 1}"], activation)
+            if activation == "relu":
+                dZ = np.multiply(dA, cache[f"Z{l - 1}"] > 0, out=dA)
+            else:
+                dZ = dA * activation_derivative(cache[f"Z{l - 1}"], activation)
     return grads
 
 
