@@ -20,7 +20,7 @@ from labgrade.variants.mutations import STUDENTS
 from labgrade.variants.sample import build_class
 
 # limits of the test runs: short enough to keep the suite fast, long enough for a loaded CI machine
-TEST_LIMITS = {"cell_timeout": 20, "student_timeout": 300}
+TEST_LIMITS = {"cell_timeout": 30, "student_timeout": 300}
 
 
 def sample_students(ids=None):

@@ -35,7 +35,7 @@ from labgrade.variants.sample import build_class, complete_notebook
 HONEST = ("s01_correct", "s03_variance_as_std")
 LIB = Path(catalogue.__file__).resolve().parents[2] / "lib"
 MARKER = Path("/tmp/labgrade-owned-marker")
-LIMITS = {"cell_timeout": 20, "student_timeout": 300}
+LIMITS = {"cell_timeout": 30, "student_timeout": 300}
 
 # no skip without bubblewrap: .ci/run installs it, and the catalogue must run in CI, not be skipped
 pytestmark = pytest.mark.slow

@@ -129,13 +129,11 @@ def test_hostile_ids_refused_reported_and_never_in_the_gradebook(graded):
 # --- nothing outside the grading outputs changed --------------------------------------------------
 
 def test_nothing_outside_the_grading_outputs_changed(graded):
-    from staging_class import digest
-
     before = graded["before"]
-    assert digest(graded["src_dir"]) == before["source"]
-    assert digest(graded["ws"].submitted) == before["submitted"]
-    assert digest(graded["outside"]) == before["outside"]
-    assert digest(graded["release"]) == before["release"]
+    assert sc.digest(graded["src_dir"]) == before["source"]
+    assert sc.digest(graded["ws"].submitted) == before["submitted"]
+    assert sc.digest(graded["outside"]) == before["outside"]
+    assert sc.digest(graded["release"]) == before["release"]
     root = sc.repo_root()
     for sub in ("lib", "source", "release", "tests"):
         hits = [p for p in sc.files_containing(root / sub, sc.MARK.encode()) if "staging_class" not in p]
