@@ -422,7 +422,10 @@ def test_labgrade_hub_prints_the_accounts_and_stops_on_ctrl_c(hub):
            "--port", "0"]
     if os.environ.get("LABGRADE_HUB_BUNDLE"):
         cmd += ["--bundle", os.environ["LABGRADE_HUB_BUNDLE"]]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    # started with SIGINT ignored, as a background job of a non-interactive shell (CI, `make hub &`) is: the
+    # command must still stop on Ctrl-C (Python alone would keep ignoring it)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines, url = [], None
     try:
         deadline = time.monotonic() + 180

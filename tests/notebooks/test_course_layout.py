@@ -91,16 +91,21 @@ def test_release_has_no_solution_hidden_test_or_output(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", SOURCE, ids=lambda p: p.stem)
-def test_validator_passes_source_and_fails_release(path, tmp_path, monkeypatch):
-    """nbgrader's validator, through its Python API (the CLI exits 0 even when tests fail)."""
+def test_source_runs_clean_while_grading_and_release_fails_validation(path, tmp_path, monkeypatch):
+    """The source notebook, executed as nbgrader executes it while grading (NBGRADER_EXECUTION set, so the
+    demonstrations under ``if DEMO:`` are skipped): no cell raises, graded or not, so nothing a graded
+    cell needs lives in a skipped demonstration. The untouched release fails nbgrader's validator
+    (through its Python API: the CLI exits 0 even when tests fail)."""
+    from nbgrader.preprocessors import Execute
     from nbgrader.validator import Validator
 
     monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
     monkeypatch.chdir(tmp_path)
-    validator = Validator()
-    validator.ignore_checksums = True
-    result = validator.validate(str(path))
-    assert not result.get("failed"), f"source {path.name} fails validation: {result['failed'][:1]}"
+    nb = nbformat.read(path, as_version=4)
+    Execute(allow_errors=True).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    errors = [(i, o.ename, o.evalue) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"source {path.name} raises while grading: {errors[:3]}"
     result = Validator().validate(str(RELEASE / path.name))
     assert result.get("failed"), f"untouched release {path.name} passes validation"
 

@@ -253,7 +253,19 @@ def build_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return p
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C (SIGINT) and a service manager's SIGTERM both stop the hub cleanly. Installed explicitly:
+    Python only turns SIGINT into KeyboardInterrupt when it was not ignored at start, and a process
+    started in the background of a non-interactive shell (``make hub &``, ``nohup``) inherits it ignored."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def run(args) -> int:
+    _stop_on_signals()
     hub = prepare(root=args.root, exchange=args.exchange, prefix=args.prefix, students=args.students,
                   roster=args.roster, bundle=args.bundle, python=args.python,
                   protect=args.protect_repository)
@@ -268,6 +280,8 @@ def run(args) -> int:
         print("\nstopping the hub ...", file=sys.stderr)
         return 0
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):      # a second Ctrl-C must not cut the clean-up short
+            signal.signal(signum, signal.SIG_IGN)
         left = stop(hub)
         print(f"hub stopped{f'; ended {len(left)} leftover processes' if left else ''}", file=sys.stderr)
 

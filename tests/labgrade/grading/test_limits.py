@@ -17,13 +17,17 @@ NB1 = "01_mathematical_foundations"
 def test_student_time_limit_kills_autograde_and_kernel(tmp_path, process_marker):
     """A cell timeout longer than the student's limit: the endless loop is stopped by the
     per-student limit; the process group and the kernel (its own session) are killed, the
-    student is timed_out, the other student is graded meanwhile."""
+    student is timed_out, the other student is graded meanwhile.
+
+    The limit leaves the correct student room to finish on a loaded CI machine (its two parts
+    took 26 s there, beside the other test workers); the endless loop is killed at the limit."""
     students = ["s01_correct", "s11_endless_loop"]
     ws, _ = build_sample(tmp_path, students, ["01", "02"])
-    res = grade(ws, students, jobs=2, feedback=False, report=False, cell_timeout=600, student_timeout=25)
+    limit = 60
+    res = grade(ws, students, jobs=2, feedback=False, report=False, cell_timeout=600, student_timeout=limit)
     runs = res["runs"]
     assert runs["s11_endless_loop"].killed
-    assert runs["s11_endless_loop"].seconds < 60
+    assert limit <= runs["s11_endless_loop"].seconds < limit + 30
     assert not runs["s01_correct"].killed
     summaries = {s.student: s for s in res["summaries"]}
     assert summaries["s11_endless_loop"].status == "timed_out"
