@@ -36,10 +36,3 @@ if "numpy" in sys.modules:  # a plugin imported numpy first: its BLAS has alread
 
 collect_ignore = ["lib/labgrade", "nbgrader_config.py", ".ci"]
 
-
-def pytest_collection_modifyitems(config, items):
-    """The files of long tests (marked ``slow``: whole classes graded, the hub, the bundle) first, in
-    their own order: pytest-xdist's ``--dist loadfile`` hands out files in collection order, so the
-    long ones start while the short ones fill the gaps, instead of a long file starting last."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)     # stable: order within a file is kept

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import uuid
 
 from labgrade.grading.runner import StudentRun, Workspace, grade_student, start_zygote
 from labgrade.grading.warm import Zygote
@@ -106,8 +107,11 @@ def grade_on_cluster(ws: Workspace, url: str, students: list[str], notebooks: li
                 client.run(check)
             except Exception as exc:
                 raise ClusterError(f"a worker of {scheduler} cannot grade: {exc}") from None
+        # a readable key for the dashboard, unique across runs and clients sharing the scheduler (a key seen
+        # before would be answered with the earlier run's result)
+        run_id = uuid.uuid4().hex[:12]
         futures = {client.submit(_task, ws, url, s, notebooks, settings, feedback, pure=False,
-                                 key=f"grade-{s}-{id(runs):x}"): s for s in students}
+                                 key=f"grade-{s}-{run_id}"): s for s in students}
         for fut in as_completed(futures, loop=client.loop):
             s = futures[fut]
             try:

@@ -129,7 +129,9 @@ def kill_a_worker_mid_student(workers, killed: dict, stop: threading.Event):
 
 
 @pytest.fixture(scope="module")
-def dask_run(cluster, sample_class_run, tmp_path_factory):
+def dask_run(cluster, tmp_path_factory):
+    # not waiting for ``sample_class_run`` here: the local run may be graded by another xdist worker meanwhile,
+    # and only the comparison test needs it
     killed: dict = {}
     stop = threading.Event()
     with pg_database("labgrade_dask") as db:
