@@ -161,16 +161,19 @@ def rate(check, sampler, draws: int, offset: int = 0) -> int:
     return fails
 
 
-def measure(draws: int = 1000, only: str | None = None):
-    """Return rows (check, sampler, kind, draws, failures)."""
+def measure(draws: int = 1000, only: str | None = None, wrong_draws: int | None = None):
+    """Return rows (check, sampler, kind, draws, failures).
+
+    ``draws`` independent draws of the correct sampler (its false-failure rate) and ``wrong_draws``
+    (default: ``draws``) of each mistaken one (its catch rate)."""
     rows = []
+    m = draws if wrong_draws is None else wrong_draws
     for name, (check, correct, wrongs) in CHECKS.items():
         if only and name != only:
             continue
-        n = draws
-        rows.append((name, "correct (reference)", "correct", n, rate(check, correct, n)))
+        rows.append((name, "correct (reference)", "correct", draws, rate(check, correct, draws)))
         for mistake, sampler in wrongs.items():
-            rows.append((name, mistake, "wrong", n, rate(check, sampler, n, offset=10_000)))
+            rows.append((name, mistake, "wrong", m, rate(check, sampler, m, offset=10_000)))
     return rows
 
 
