@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.require import unavailable
 from labgrade.course.paths import ASSIGNMENT, course_root
 from labgrade.lab import launcher as labmod
 
@@ -24,7 +25,6 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = Path(os.environ.get("LABGRADE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-REQUIRED = os.environ.get("LABGRADE_REQUIRE_BROWSER") == "1"
 
 # JupyterLab user settings of the test: no news prompt (it would cover the notebook in the
 # screenshots and asks the internet), every cell attached to the page (the test finds
@@ -37,9 +37,7 @@ LAB_SETTINGS = {
 
 
 def _unavailable(reason: str):
-    if REQUIRED:
-        pytest.fail(f"{reason} (LABGRADE_REQUIRE_BROWSER=1: the browser test must run)", pytrace=False)
-    pytest.skip(reason)
+    unavailable(reason, "LABGRADE_REQUIRE_BROWSER", "the browser test")
 
 
 @pytest.fixture(scope="session")

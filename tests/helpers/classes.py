@@ -9,8 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-
+from helpers.require import unavailable
 from labgrade.course.build import generate_release
 from labgrade.course.config import load_settings
 from labgrade.grading.gradebook import default_db_url
@@ -95,9 +94,7 @@ def pg_server_url() -> str:
     """$LABGRADE_TEST_PG_URL; the test skips without it, unless LABGRADE_REQUIRE_PG=1 (CI): it fails."""
     url = os.environ.get("LABGRADE_TEST_PG_URL")
     if not url:
-        if os.environ.get("LABGRADE_REQUIRE_PG") == "1":
-            pytest.fail("LABGRADE_REQUIRE_PG=1 but LABGRADE_TEST_PG_URL is not set")
-        pytest.skip("LABGRADE_TEST_PG_URL is not set (no PostgreSQL server)")
+        unavailable("LABGRADE_TEST_PG_URL is not set (no PostgreSQL server)", "LABGRADE_REQUIRE_PG")
     return url
 
 

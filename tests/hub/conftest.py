@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.require import unavailable
 from labgrade.course.paths import course_root
 
 ROOT = course_root()
@@ -24,15 +25,12 @@ ARTIFACTS = ROOT / "test-artifacts" / "hub"
 CHROMIUM = Path(os.environ.get("LABGRADE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-REQUIRED = os.environ.get("LABGRADE_REQUIRE_HUB") == "1"
 HUB_ROOT = Path(os.environ.get("LABGRADE_HUB_TEST_ROOT", "/srv/labgrade-hubtest"))
 PREFIX = "l44t-"
 
 
 def _unavailable(reason: str):
-    if REQUIRED:
-        pytest.fail(f"{reason} (LABGRADE_REQUIRE_HUB=1: the hub test must run)", pytrace=False)
-    pytest.skip(reason)
+    unavailable(reason, "LABGRADE_REQUIRE_HUB", "the hub test")
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,6 @@
 """``labgrade collect``: nbgrader's collect from the exchange into submitted/, with labgrade's checks (docs/hub.md)."""
 
-from pathlib import Path
-
 from labgrade.cli import options
-from labgrade.course.paths import course_root
 from labgrade.hub.exchange import collect
 
 HELP = "collect the submissions from nbgrader's exchange into submitted/ (then labgrade grade)"
@@ -13,11 +10,7 @@ DESCRIPTION = ("nbgrader's collect --update from the exchange: the latest submis
 
 
 def configure(p) -> None:
-    p.add_argument("--course-dir", type=Path, default=None, metavar="DIR",
-                   help="the course directory (default: the course labgrade belongs to)")
-    p.add_argument("--exchange", type=Path, default=None, metavar="DIR",
-                   help="nbgrader's exchange root (default: nbgrader's configuration)")
-    p.add_argument("--students", default=None, metavar="A,B", help="only these students")
+    options.add_exchange(p)
     p.add_argument("--before-duedate", action="store_true",
                    help="nbgrader's --before-duedate: the latest submission before the due date")
     p.add_argument("--configured-exchange", action="store_true",
@@ -26,7 +19,7 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    course = Path(args.course_dir).resolve() if args.course_dir else course_root()
+    course = options.course_dir(args)
     rc = 0
     for student in options.split(args.students) or [None]:
         rc = rc or collect(course, exchange=args.exchange, student=student, before_duedate=args.before_duedate,

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from labgrade.course.config import default_jobs, load_settings
+from labgrade.course.paths import course_root
 from labgrade.grading.gradebook import default_db_url, normalize_db_url, open_gradebook
 from labgrade.pipeline import submitted_names
 
@@ -42,6 +43,20 @@ def add_common(p: argparse.ArgumentParser, grading: bool = True) -> None:
     p.add_argument("--no-feedback", action="store_true", help="skip nbgrader generate_feedback")
     p.add_argument("--no-report", action="store_true", help="skip reports/item_analysis.html")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no table")
+
+
+def add_exchange(p: argparse.ArgumentParser) -> None:
+    """The options of the commands that move files through nbgrader's exchange (collect, release-feedback)."""
+    p.add_argument("--course-dir", type=Path, default=None, metavar="DIR",
+                   help="the course directory (default: the course labgrade belongs to)")
+    p.add_argument("--exchange", type=Path, default=None, metavar="DIR",
+                   help="nbgrader's exchange root (default: nbgrader's configuration)")
+    p.add_argument("--students", default=None, metavar="A,B", help="only these students")
+
+
+def course_dir(args) -> Path:
+    """``--course-dir`` resolved, else the course labgrade belongs to."""
+    return Path(args.course_dir).resolve() if args.course_dir else course_root()
 
 
 def split(text: str | None) -> list[str] | None:
