@@ -47,9 +47,12 @@ CORRECT = "s01_correct"
 
 
 def floor_once(root: Path) -> float:
-    """The ten source notebooks executed once each, fresh kernel each, in grading mode."""
-    env_before = os.environ.get("NBGRADER_EXECUTION")
-    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    """The ten source notebooks executed once each, fresh kernel each, in grading mode, with the
+    environment grading gives its kernels (``Settings.kernel_env``: one BLAS thread by default)."""
+    env = {**load_settings().kernel_env(), "NBGRADER_EXECUTION": "autograde"}
+    env.pop("LABGRADE_ISOLATION", None)
+    before = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
         t0 = time.perf_counter()
         for path in sorted((root / "source" / ASSIGNMENT).glob("[0-9][0-9]_*.ipynb")):
@@ -58,10 +61,11 @@ def floor_once(root: Path) -> float:
                            resources={"metadata": {"path": str(path.parent)}}).execute()
         return time.perf_counter() - t0
     finally:
-        if env_before is None:
-            os.environ.pop("NBGRADER_EXECUTION", None)
-        else:
-            os.environ["NBGRADER_EXECUTION"] = env_before
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def grade_once(base: Path, work: Path, students: list[str], *, jobs: int, warm: bool, cell_timeout: int,

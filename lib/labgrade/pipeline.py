@@ -15,7 +15,7 @@ from labgrade.course.paths import ASSIGNMENT
 from labgrade.grading import gradebook as gbm
 from labgrade.grading.cluster import check_cluster_url, grade_on_cluster
 from labgrade.grading.results import collect, save_runs, table, write_grades_csv, write_students_csv
-from labgrade.grading.runner import grade_all
+from labgrade.grading.runner import grade_all, start_zygote, zygote_ready
 from labgrade.grading.staging import display_name, student_id_problem
 from labgrade.reports.report import write_report
 from labgrade.sandbox.judge import SandboxError, Worker
@@ -63,10 +63,19 @@ def run(ws, url: str, roster: list[str], settings, *, jobs: int, feedback: bool 
             print(f"refused {len(invalid)} folder names that are not valid student ids (not graded, reported "
                   f"in reports/): {', '.join(display_name(s, 40) for s in invalid[:5])}"
                   + (" ..." if len(invalid) > 5 else ""), flush=True)
-        gbm.prepare(url, ws.workdir, valid, settings, root=ws.root, resettable=set(resettable))
-        t1 = time.perf_counter()
-        runs = grade_all(ws, url, roster, notebooks, settings, jobs=jobs, feedback=feedback,
-                         progress=not quiet, engine=engine)
+        # the warm nbgrader (labgrade.grading.warm) starts, 2 s of imports in a process of its own,
+        # while this one sets up the gradebook; generate_assignment is its first child
+        zygote = start_zygote(ws, wait=False) if settings.warm and not engine and valid else None
+        try:
+            gbm.prepare_rows(url, valid, settings, root=ws.root, resettable=set(resettable))
+            zygote = zygote_ready(zygote)
+            gbm.generate_assignment(ws.root, ws.workdir, gbm.worker_db_url(url), zygote=zygote)
+            t1 = time.perf_counter()
+            runs = grade_all(ws, url, roster, notebooks, settings, jobs=jobs, feedback=feedback,
+                             progress=not quiet, engine=engine, zygote=zygote)
+        finally:
+            if zygote is not None:
+                zygote.close()
         t2 = time.perf_counter()
         save_runs(ws, runs)
         rows, summaries = collect(ws, url, roster, runs, cell_timeout=settings.cell_timeout)

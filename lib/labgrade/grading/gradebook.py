@@ -15,8 +15,8 @@ failing with "database is locked". See ``docs/grading.md`` for the measurement.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
-import os
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from labgrade.course.config import Settings
 from labgrade.course.paths import ASSIGNMENT, course_root, tool_env
 from labgrade.grading.staging import student_id_problem
+from labgrade.grading.warm import ZygoteError
 
 SQLITE_BUSY_TIMEOUT = 120  # seconds a worker waits for SQLite's write lock
 
@@ -95,18 +96,41 @@ def redact(url: str) -> str:
     return url
 
 
+@functools.cache
+def alembic_head() -> str:
+    """The revision of nbgrader's gradebook schema, read by alembic's API in this process.
+
+    nbgrader's :class:`~nbgrader.api.Gradebook` stamps a database it creates with the output of
+    ``alembic heads``, which it runs as a subprocess (``nbgrader.api.get_alembic_version``): 3 s
+    of a Python start and alembic's imports, once for every new gradebook. This reads the same
+    migration scripts (nbgrader's own alembic.ini) with :class:`alembic.script.ScriptDirectory`,
+    in 0.1 s, once per process. ``tests/labgrade/grading/test_gradebook.py`` checks that both agree.
+    """
+    from alembic.config import Config  # alembic is nbgrader's dependency: only when a gradebook is created
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import _temp_alembic_ini
+
+    with _temp_alembic_ini("sqlite:////tmp/gradebook.db") as ini:    # the URL nbgrader gives it (unused)
+        heads = ScriptDirectory.from_config(Config(ini)).get_heads()
+    if len(heads) != 1:
+        raise GradebookError(f"nbgrader's gradebook migrations have {len(heads)} heads ({heads}); expected one")
+    return heads[0]
+
+
+def use_inprocess_alembic() -> None:
+    """Make nbgrader stamp new gradebooks with :func:`alembic_head` (no ``alembic`` subprocess)."""
+    import nbgrader.api  # nbgrader.api loads SQLAlchemy: only when the gradebook is opened
+
+    nbgrader.api.get_alembic_version = alembic_head
+
+
 @contextlib.contextmanager
 def open_gradebook(url: str, cid: str | None = None):
     from nbgrader.api import Gradebook  # nbgrader.api loads SQLAlchemy: only when the gradebook is opened
 
+    use_inprocess_alembic()
     with contextlib.ExitStack() as stack:
-        old = os.environ.get("PATH", "")
-        # a new gradebook runs `alembic heads`: the venv's bin must be on PATH
-        os.environ["PATH"] = tool_env()["PATH"]
-        try:
-            gb = Gradebook(url, cid or course_id())
-        finally:
-            os.environ["PATH"] = old
+        gb = Gradebook(url, cid or course_id())
         stack.callback(gb.close)
         yield gb
 
@@ -141,32 +165,55 @@ def source_notebook_ids(root: Path) -> list[str]:
     return sorted(p.stem for p in (root / "source" / ASSIGNMENT).glob("[0-9][0-9]_*.ipynb"))
 
 
-def generate_assignment(root: Path, workdir: Path, url: str) -> None:
-    """``nbgrader generate_assignment`` into the gradebook (release copy into .grading/)."""
-    cmd = [
-        sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force",
+def generate_assignment(root: Path, workdir: Path, url: str, zygote=None) -> None:
+    """``nbgrader generate_assignment`` into the gradebook (release copy into .grading/).
+
+    ``zygote``: a :class:`labgrade.grading.warm.Zygote` to fork nbgrader from (no 2 s start)."""
+    args = [
+        "generate_assignment", ASSIGNMENT, "--force",
         f"--CourseDirectory.root={workdir}",
         f"--CourseDirectory.source_directory={root / 'source'}",
         f"--CourseDirectory.release_directory={workdir / '.grading' / 'release'}",
         f"--CourseDirectory.db_url={url}",
         "--log-level=WARN",
     ]
-    res = subprocess.run(cmd, cwd=root, env=tool_env(), capture_output=True, text=True)
+    if zygote is not None and not zygote.closed:
+        log = Path(workdir) / ".grading" / "generate_assignment.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("")
+        try:
+            rc = zygote.spawn(args, cwd=root, env=tool_env(), log=log).wait()
+        except ZygoteError:
+            rc = None       # the zygote is gone: start nbgrader as a command below
+        if rc == 0:
+            return
+        if rc is not None:
+            raise GradebookError("nbgrader generate_assignment failed:\n" + log.read_text(errors="replace"))
+    res = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=tool_env(),
+                         capture_output=True, text=True)
     if res.returncode != 0:
         raise GradebookError("nbgrader generate_assignment failed:\n" + res.stdout + res.stderr)
 
 
 def prepare(url: str, workdir: Path, roster: list[str], settings: Settings, *,
-            root: Path | None = None, resettable: set[str] = frozenset()) -> None:
-    """Create/update the assignment (due date), its notebooks and the students.
+            root: Path | None = None, resettable: set[str] = frozenset(), zygote=None) -> None:
+    """:func:`prepare_rows`, then :func:`generate_assignment` (forked from ``zygote`` if given)."""
+    root = root or course_root()
+    prepare_rows(url, roster, settings, root=root, resettable=resettable)
+    generate_assignment(root, Path(workdir), worker_db_url(url), zygote=zygote)
+
+
+def prepare_rows(url: str, roster: list[str], settings: Settings, *,
+                 root: Path | None = None, resettable: set[str] = frozenset()) -> None:
+    """Create/update the assignment (due date) and the students; SQLite in WAL mode.
 
     If the notebooks of source/ differ from those in the gradebook, nbgrader
     refuses to change an assignment that has submissions. The submissions of
     ``resettable`` students (the generated sample class) are then removed from
     the gradebook first; any other submission stops grading with an explanation.
+    :func:`generate_assignment` then records the notebooks.
     """
     root = root or course_root()
-    workdir = Path(workdir)
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,4 +242,3 @@ def prepare(url: str, workdir: Path, roster: list[str], settings: Settings, *,
     with open_gradebook(url, "default_course"):
         pass
     _sqlite_wal(url)
-    generate_assignment(root, workdir, worker_db_url(url))

@@ -484,13 +484,16 @@ def generate_feedback(ws: Workspace, url: str, student: str, settings: Settings,
 
 
 def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str], settings: Settings, *,
-              jobs: int, feedback: bool = True, progress: bool = True, engine=None) -> dict[str, StudentRun]:
+              jobs: int, feedback: bool = True, progress: bool = True, engine=None,
+              zygote: Zygote | None = None) -> dict[str, StudentRun]:
     """Grade ``students`` with ``jobs`` parallel workers; a progress bar on stderr.
 
     ``engine``: grade elsewhere instead of the local pool, e.g. a Dask cluster
     (:func:`labgrade.grading.cluster.grade_on_cluster` with its scheduler bound): called as
     ``engine(ws, url, todo, notebooks, settings, feedback=..., progress=..., on_done=...)``
     with the students who have a submission; it returns their runs.
+    ``zygote``: fork nbgrader from this one (the caller closes it); without it, ``settings.warm``
+    starts one for this call.
     """
     from tqdm import tqdm  # the progress bar: imported by the runs that show one
 
@@ -516,7 +519,9 @@ def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str]
         finally:
             bar.close()
         return {s: results[s] for s in students}
-    zygote = start_zygote(ws) if settings.warm and todo else None
+    own_zygote = zygote is None and settings.warm and bool(todo)
+    if own_zygote:
+        zygote = start_zygote(ws)
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade") as pool:
         futures = {pool.submit(grade_student, ws, url, s, notebooks, settings, feedback, zygote): s for s in todo}
         try:
@@ -539,16 +544,32 @@ def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str]
             raise
         finally:
             bar.close()
-            if zygote is not None:
+            if own_zygote and zygote is not None:
                 zygote.close()
     return {s: results[s] for s in students}
 
 
-def start_zygote(ws: Workspace) -> Zygote | None:
-    """A zygote for this run (labgrade.grading.warm), or None (then nbgrader starts as a command) if it fails."""
+def start_zygote(ws: Workspace, *, wait: bool = True) -> Zygote | None:
+    """A zygote for this run (labgrade.grading.warm), or None (then nbgrader starts as a command) if it fails.
+
+    ``wait=False``: return while it starts; :func:`zygote_ready` waits for it."""
     try:
-        return Zygote(env=tool_env(PYTHONSAFEPATH="1"), cwd=ws.root)
-    except (ZygoteError, OSError) as exc:
+        zygote = Zygote(env=tool_env(PYTHONSAFEPATH="1"), cwd=ws.root, wait=False)
+    except OSError as exc:
+        print(f"labgrade: warm start unavailable ({exc}); starting nbgrader for each run", file=sys.stderr)
+        return None
+    return zygote_ready(zygote) if wait else zygote
+
+
+def zygote_ready(zygote: Zygote | None) -> Zygote | None:
+    """``zygote`` once it has started, or None (said on stderr) if it did not."""
+    if zygote is None:
+        return None
+    try:
+        zygote.wait_ready()
+        return zygote
+    except ZygoteError as exc:
+        zygote.close()
         print(f"labgrade: warm start unavailable ({exc}); starting nbgrader for each run", file=sys.stderr)
         return None
 

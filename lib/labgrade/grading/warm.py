@@ -91,23 +91,41 @@ class Zygote:
     children are done; it also dies with this process (``setpriv --pdeathsig``).
     """
 
-    def __init__(self, env: dict | None = None, cwd: Path | None = None):
+    def __init__(self, env: dict | None = None, cwd: Path | None = None, *, wait: bool = True):
+        """Start the zygote; with ``wait``, return once it has imported nbgrader (about 2 s), else at
+        once (:meth:`wait_ready`, or the first :meth:`spawn`, waits).
+
+        Start it from a thread that outlives it: it dies with that *thread* (``PR_SET_PDEATHSIG``)."""
         cmd = ["setpriv", "--pdeathsig", "KILL", "--", sys.executable, "-c", ZYGOTE_MAIN]
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       env=env, cwd=cwd, start_new_session=True, text=True, bufsize=1)
         self._lock = threading.Lock()
+        self._ready_lock = threading.Lock()
+        self._ready = False
         self._next = 0
         self._started: dict[int, tuple[threading.Event, list]] = {}
         self._children: dict[int, WarmProcess] = {}
         self._early: dict[int, int] = {}          # exits read before their spawn was answered
-        ready = self._proc.stdout.readline()
-        if ready.strip() != '{"ready": true}':
-            err = self._proc.stderr.read() if self._proc.poll() is not None else ""
-            self._proc.kill()
-            raise ZygoteError(f"the zygote did not start: {ready.strip() or err.strip()[-500:]}")
         self.closed = False
-        self._reader = threading.Thread(target=self._read, name="zygote-reader", daemon=True)
-        self._reader.start()
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait until the zygote has imported nbgrader; :class:`ZygoteError` if it did not start."""
+        with self._ready_lock:
+            if self._ready:
+                return
+            if self.closed:
+                raise ZygoteError("the zygote was closed before it started")
+            ready = self._proc.stdout.readline()
+            if ready.strip() != '{"ready": true}':
+                err = self._proc.stderr.read() if self._proc.poll() is not None else ""
+                self._proc.kill()
+                self.closed = True
+                raise ZygoteError(f"the zygote did not start: {ready.strip() or err.strip()[-500:]}")
+            self._reader = threading.Thread(target=self._read, name="zygote-reader", daemon=True)
+            self._reader.start()
+            self._ready = True
 
     def _read(self) -> None:
         for line in self._proc.stdout:
@@ -135,6 +153,7 @@ class Zygote:
         """Run ``python -m nbgrader <args>`` in a fresh child, output appended to ``log``.
 
         ``script``: run that file instead (``python script args``), e.g. a probe in a test."""
+        self.wait_ready()
         ev, box = threading.Event(), []
         with self._lock:
             self._next += 1

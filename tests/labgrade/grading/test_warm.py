@@ -118,3 +118,25 @@ def test_the_zygote_and_its_children_die_with_the_process_that_started_it(tmp_pa
         time.sleep(0.1)
     else:
         pytest.fail("the zygote outlived the process that started it")
+
+
+def test_a_zygote_started_without_waiting_serves_its_first_spawn(tmp_path):
+    """``Zygote(wait=False)`` returns at once (the caller sets up the gradebook meanwhile); the
+    first spawn waits for it to be ready. It is started from this (the main) thread: it dies with
+    the thread that started it, so starting it from a short-lived thread would lose it."""
+    z = Zygote(env=tool_env(PYTHONSAFEPATH="1"), cwd=tmp_path, wait=False)
+    try:
+        log = tmp_path / "log"
+        proc = z.spawn(["--version"], cwd=tmp_path, env=tool_env(), log=log)
+        assert proc.wait(60) == 0 and "nbgrader version" in log.read_text()
+    finally:
+        z.close()
+
+
+def test_a_zygote_closed_before_it_started_refuses_to_spawn(tmp_path):
+    from labgrade.grading.warm import ZygoteError
+
+    z = Zygote(env=tool_env(PYTHONSAFEPATH="1"), cwd=tmp_path, wait=False)
+    z.close()
+    with pytest.raises(ZygoteError):
+        z.spawn(["--version"], cwd=tmp_path, env=tool_env(), log=tmp_path / "log")
