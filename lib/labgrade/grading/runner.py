@@ -67,6 +67,7 @@ FEEDBACK_PREPROCESSORS = [
 # the HTML of markdown cells, raw cells and outputs goes through labgrade.reports.feedback's allow-list cleaner
 # (nbgrader's feedback template renders markdown without nbconvert's clean_html)
 FEEDBACK_OPTIONS = [
+    "--GenerateFeedback.exporter_class=labgrade.reports.feedback.FeedbackHTMLExporter",
     "--HTMLExporter.sanitize_html=True",
     "--HTMLExporter.filters=markdown2html=labgrade.reports.feedback.markdown2html",
     "--HTMLExporter.filters=clean_html=labgrade.reports.feedback.clean_html",

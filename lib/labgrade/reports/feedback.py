@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
@@ -282,3 +283,44 @@ class SanitizeFeedback(Preprocessor):
     def preprocess(self, nb, resources):
         sanitize_notebook(nb)
         return nb, resources
+
+
+# --- the page itself ---------------------------------------------------------------------------------------
+
+IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)", re.I)
+NO_ALT = "No description has been provided for this image"     # nbconvert's words
+
+
+class FeedbackHTMLExporter(HTMLExporter):
+    """nbconvert's :class:`~nbconvert.exporters.HTMLExporter` without its BeautifulSoup pass.
+
+    After rendering, nbconvert parses the whole page again (2 MB a student, mostly CSS) to give
+    images without one an ``alt`` text and to make JupyterLab-template cells focusable
+    (``tabindex`` on ``.jp-Cell-inputWrapper`` and ``.jp-OutputArea-output``): 1.1 s of a
+    student's feedback. nbgrader's feedback template is the classic one, which has no ``jp-``
+    cells, so the second part never applies; the ``alt`` text is added here by one regular
+    expression over the tags (every piece of notebook HTML has been through :func:`clean_html`
+    by then, so an ``<img`` in the page is a tag, never text). The rest is
+    ``HTMLExporter.from_notebook_node`` of nbconvert 7.17 as it is (the pinned version;
+    ``tests/labgrade/reports/test_feedback_exporter.py`` checks the pages are the same).
+    Used as ``GenerateFeedback.exporter_class`` (``labgrade.grading.runner.FEEDBACK_OPTIONS``).
+    """
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
+                                                 resources=resources)
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        html, missing = IMG_WITHOUT_ALT.subn(f'<img alt="{NO_ALT}"', html)
+        if missing:
+            self.log.warning("Alternative text is missing on %s image(s).", missing)
+        return html, resources
