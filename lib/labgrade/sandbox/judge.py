@@ -99,29 +99,45 @@ class Worker:
         self.cgroup = None
         self.history: list[tuple[dict, list]] = []    # exec requests that ran, replayed after a restart
         self.deadline: float | None = None              # the current cell's (set by the magics)
+        self._starting = False                          # launched, its start-up answer not read yet
+        self._errlog = None
 
     # --- process -------------------------------------------------------------------------------------
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Start the worker and send it the start-up check without waiting for the answer: it starts
+        (bubblewrap, Python, numpy) while the kernel goes on; the first :meth:`request` waits for it."""
         command = self.command
         if command is None:
             self.cgroup = Cgroup.create(f"w{os.getpid()}-{int(time.monotonic() * 1e6)}", memory_limit_bytes(),
                                         process_limit())
             command = sandbox_command(cgroup=self.cgroup)
-        errlog = tempfile.TemporaryFile()     # the worker's own stderr: shown if it fails to start
+        self._errlog = tempfile.TemporaryFile()     # the worker's own stderr: shown if it fails to start
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=errlog, start_new_session=True)
+                                     stderr=self._errlog, start_new_session=True)
+        self._starting = True
         try:
             codec.send(self.proc.stdin, {"op": "ping"}, ())
+        except Exception as exc:
+            self._start_failed(exc)
+
+    def _start_failed(self, exc: BaseException):
+        self._errlog.seek(0)
+        tail = self._errlog.read()[-600:].decode(errors="replace")
+        self.kill()
+        record_flag("sandbox", "the grading sandbox did not start (a grading problem, not yours)")
+        raise SandboxError(f"the grading sandbox (bubblewrap worker) did not start "
+                           f"({type(exc).__name__}); its stderr ends with: {tail!r}") from None
+
+    def start(self) -> None:
+        """Start the worker (:meth:`launch`), wait until it answers, replay the cells it ran before."""
+        if not self._starting:
+            self.launch()
+        try:
             codec.recv_bytes(lambda n: self._read(n, time.monotonic() + min(self.timeout, 60.0)))
         except Exception as exc:
-            self.kill()
-            errlog.seek(0)
-            tail = errlog.read()[-600:].decode(errors="replace")
-            record_flag("sandbox", "the grading sandbox did not start (a grading problem, not yours)")
-            raise SandboxError(f"the grading sandbox (bubblewrap worker) did not start "
-                               f"({type(exc).__name__}); its stderr ends with: {tail!r}") from None
-        finally:
-            errlog.close()
+            self._start_failed(exc)
+        self._starting = False
+        self._errlog.close()
         replay_until = time.monotonic() + self.timeout      # the whole replay, not each cell
         for req, bufs in self.history:
             try:
@@ -130,6 +146,9 @@ class Worker:
                 break
 
     def kill(self) -> None:
+        self._starting = False
+        if self._errlog is not None and not self._errlog.closed:
+            self._errlog.close()
         if self.proc is not None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -176,7 +195,9 @@ class Worker:
 
     def request(self, req: dict, bufs=(), *, quiet: bool = False) -> tuple[dict, list]:
         """Send ``req``; print what the student's code printed (unless ``quiet``); record its flags."""
-        if self.proc is None or self.proc.poll() is not None:
+        if self._starting and self.proc is not None and self.proc.poll() is None:
+            self.start()            # launched ahead (load_ipython_extension): read its answer
+        elif self.proc is None or self.proc.poll() is not None:
             self.kill()
             self.start()
         deadline = time.monotonic() + self.timeout
@@ -579,6 +600,10 @@ def load_ipython_extension(ip) -> None:
     except (OSError, ValueError):
         plan = {}
     timeout = float(os.environ.get(TIMEOUT_ENV) or 120)
+    try:
+        worker().launch()       # the worker starts while nbgrader's client connects and sends the first cell
+    except Exception:
+        pass                    # reported by the first cell that needs it (request starts it again)
 
     @register_cell_magic
     def lg(line, cell):
