@@ -26,6 +26,7 @@ import nbformat
 
 from labgrade.course.paths import ASSIGNMENT, course_root, tool_env
 from labgrade.course.regions import SOLUTION, without_hidden_tests, without_markers
+from labgrade.course.schema import create_gradebook
 
 
 def source_notebooks(root: Path) -> list[Path]:
@@ -35,6 +36,7 @@ def source_notebooks(root: Path) -> list[Path]:
 def generate_release(root: Path, release_dir: Path) -> None:
     """Run nbgrader generate_assignment into ``release_dir``/weight_init."""
     with tempfile.TemporaryDirectory() as tmp:
+        create_gradebook(f"sqlite:///{tmp}/gradebook.db")     # here: nbgrader would run `alembic heads`
         cmd = [
             sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force",
             f"--CourseDirectory.root={root}",

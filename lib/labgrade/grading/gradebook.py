@@ -15,7 +15,6 @@ failing with "database is locked". See ``docs/grading.md`` for the measurement.
 from __future__ import annotations
 
 import contextlib
-import functools
 import importlib.util
 import sqlite3
 import subprocess
@@ -25,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from labgrade.course.config import Settings
 from labgrade.course.paths import ASSIGNMENT, course_root, tool_env
+from labgrade.course.schema import use_inprocess_alembic
 from labgrade.grading.staging import student_id_problem
 from labgrade.grading.warm import ZygoteError
 
@@ -94,34 +94,6 @@ def redact(url: str) -> str:
         netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
         return urlunsplit(parts._replace(netloc=netloc))
     return url
-
-
-@functools.cache
-def alembic_head() -> str:
-    """The revision of nbgrader's gradebook schema, read by alembic's API in this process.
-
-    nbgrader's :class:`~nbgrader.api.Gradebook` stamps a database it creates with the output of
-    ``alembic heads``, which it runs as a subprocess (``nbgrader.api.get_alembic_version``): 3 s
-    of a Python start and alembic's imports, once for every new gradebook. This reads the same
-    migration scripts (nbgrader's own alembic.ini) with :class:`alembic.script.ScriptDirectory`,
-    in 0.1 s, once per process. ``tests/labgrade/grading/test_gradebook.py`` checks that both agree.
-    """
-    from alembic.config import Config  # alembic is nbgrader's dependency: only when a gradebook is created
-    from alembic.script import ScriptDirectory
-    from nbgrader.dbutil import _temp_alembic_ini
-
-    with _temp_alembic_ini("sqlite:////tmp/gradebook.db") as ini:    # the URL nbgrader gives it (unused)
-        heads = ScriptDirectory.from_config(Config(ini)).get_heads()
-    if len(heads) != 1:
-        raise GradebookError(f"nbgrader's gradebook migrations have {len(heads)} heads ({heads}); expected one")
-    return heads[0]
-
-
-def use_inprocess_alembic() -> None:
-    """Make nbgrader stamp new gradebooks with :func:`alembic_head` (no ``alembic`` subprocess)."""
-    import nbgrader.api  # nbgrader.api loads SQLAlchemy: only when the gradebook is opened
-
-    nbgrader.api.get_alembic_version = alembic_head
 
 
 @contextlib.contextmanager
