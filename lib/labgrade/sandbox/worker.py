@@ -304,6 +304,7 @@ def serve(fin, fout) -> None:
         return type(x) is __import__("numpy").random.Generator
 
     real_out, real_err = sys.stdout, sys.stderr
+    last_rng = None     # the global random state this worker answered its last request with (None: unknown)
     while True:
         try:
             req, in_bufs = codec.recv_bytes(read)
@@ -319,8 +320,12 @@ def serve(fin, fout) -> None:
         sys.stdout, sys.stderr = out, err
         try:
             if "rng" in req:           # the judge's global random state (numpy's legacy one, Python's)
+                last_rng = None
                 _set_rng(codec.decode(req["rng"]))
-            rng_before = _rng_state()
+            # unchanged since the last answer unless the judge sent its own (nothing of the student's
+            # runs between requests but threads it started, whose draws then count in this request)
+            rng_before = last_rng if last_rng is not None else _rng_state()
+            last_rng = None
             if op == "ping":            # the judge's start-up check: the sandbox runs and imports
                 pass
             elif op == "exec":
@@ -401,6 +406,7 @@ def serve(fin, fout) -> None:
                 now = _rng_state()
                 if not _same_rng(now, rng_before):
                     resp["rng"] = codec.encode(now)
+                last_rng = now
             except Exception:
                 pass
         if op != "call":

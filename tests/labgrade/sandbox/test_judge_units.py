@@ -384,3 +384,43 @@ def test_ipython_syntax_in_a_students_cell_runs_as_in_their_kernel(fresh_worker)
     judge.run_student_cell("%%time\ndef double(x):\n    return 2 * x\n%timeit -n 1 -r 1 double(3)\n"
                            "!true\ndisplay(double(2))\nip = get_ipython()\n", ["double"], ns)
     assert ns["double"](21) == 42
+
+
+STUDENT_DRAWS = (
+    "import random\n"
+    "def draw(kind, k):\n"
+    "    if kind == 'normal':\n        return np.random.standard_normal(k)\n"      # odd k: the gauss cache
+    "    if kind == 'uniform':\n        return np.random.random(k)\n"
+    "    if kind == 'python':\n        return [random.random() for _ in range(k)]\n"
+    "    if kind == 'seed':\n        np.random.seed(k); random.seed(k)\n        return None\n"
+    "    return None\n"
+)
+
+
+@bwrap
+@pytest.mark.parametrize("program", range(8))
+def test_global_random_streams_match_one_process(fresh_worker, program):
+    """Calls of a student's function (in the worker) and draws of the tests (in the judge) from
+    numpy's and Python's global random state, interleaved at random: every value is the one the
+    same sequence gives in one process (plain nbgrader's kernel), whoever draws, whatever the counts."""
+    import random
+
+    rng = random.Random(program)
+    steps = [(rng.choice(["worker", "judge"]), rng.choice(["normal", "uniform", "python", "seed", "none"]),
+              rng.randint(0, 5)) for _ in range(40)]
+    ns = {"np": np}
+    judge.mirror("import numpy as np\n", "Cell [imports]")
+    judge.run_student_cell(STUDENT_DRAWS, ["draw"], ns)
+    local: dict = {"np": np}
+    exec(STUDENT_DRAWS, local)
+
+    def run(draw):
+        np.random.seed(program)
+        random.seed(program)
+        out = []
+        for where, kind, k in steps:
+            value = draw(kind, k) if where == "worker" else local["draw"](kind, k)
+            out.append(None if value is None else np.asarray(value).tolist())
+        return out
+
+    assert run(ns["draw"]) == run(local["draw"])
