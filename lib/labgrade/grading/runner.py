@@ -52,6 +52,7 @@ from labgrade.grading.errors import notebook_errors
 from labgrade.grading.gradebook import open_gradebook, worker_db_url
 from labgrade.grading.staging import stage_submission, staging_root, student_id_problem
 from labgrade.grading.warm import Zygote, ZygoteError
+from labgrade.sandbox.bwrap import Cgroup
 from labgrade.sandbox.isolation import FLAGS_DIR_ENV
 from labgrade.sandbox.limits import limited
 
@@ -149,8 +150,12 @@ def nbgrader_cmd(ws: Workspace, url: str, *args: str) -> list[str]:
 
 def autograde_args(ws: Workspace, url: str, student: str, settings: Settings, submitted: Path | None = None):
     """nbgrader's command line (after ``nbgrader``) that autogrades one student."""
+    # shutdown_kernel=immediate: the outputs are all in once the last cell is idle; a graceful shutdown
+    # only waits for the kernel to exit (jupyter_client polls every 0.1 s): 0.1 s a notebook. The judge's
+    # worker dies with its kernel (bubblewrap --die-with-parent); its cgroup is swept after the student.
     args = nbgrader_cmd(ws, url, "autograde", ASSIGNMENT, "--student", student, "--force",
-                        f"--Execute.timeout={settings.cell_timeout}", "--log-level=INFO",
+                        f"--Execute.timeout={settings.cell_timeout}", "--Execute.shutdown_kernel=immediate",
+                        "--log-level=INFO",
                         f"--Application.log_format={LOG_FORMAT}", "--Application.log_datefmt=%H:%M:%S")[3:]
     if submitted is not None:
         args.append(f"--CourseDirectory.submitted_directory={submitted}")
@@ -459,6 +464,7 @@ def _grade_staged(ws: Workspace, url: str, student: str, notebooks: list[str], s
         salvage(ws, wurl, student, settings, run, log, deadline, kenv, zygote)
     if _STOP.is_set():      # interrupted (Ctrl-C): record nothing for this student
         return run
+    Cgroup.sweep()          # the cgroups of this student's sandboxes, whose kernels were killed
     bad = [nb for nb, st in run.notebooks.items() if st != "ok"]
     zero_ungraded(wurl, student, bad)
 
