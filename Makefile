@@ -66,8 +66,9 @@ demo: $(STAMP) sysdeps  ## set up, release, build a sample class and grade it (t
 grade: $(STAMP) sysdeps  ## grade real submissions in submitted/<student>/weight_init/
 	$(BIN)/labgrade grade $(if $(JOBS),--jobs $(JOBS))
 
-bench: $(STAMP) sysdeps  ## benchmarks: one student vs the floor, --jobs scaling, the lab vs empty notebooks (ratios)
+bench: $(STAMP) sysdeps  ## benchmarks: one student vs the floor, --jobs scaling, a judged call, the lab vs empty notebooks (ratios)
 	$(PY) -m benchmarks.speed
+	$(PY) -m benchmarks.judge_calls
 	$(PY) -m benchmarks.notebooks
 
 bench-compare: $(STAMP) sysdeps  ## benchmark: the sample class graded by plain nbgrader and by labgrade, with and without the sandbox
