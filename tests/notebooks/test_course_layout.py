@@ -106,6 +106,12 @@ def test_source_runs_clean_while_grading_and_release_fails_validation(path, tmp_
     errors = [(i, o.ename, o.evalue) for i, c in enumerate(nb.cells) if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     assert not errors, f"source {path.name} raises while grading: {errors[:3]}"
+    # nbgrader reads a test cell's displayed value as its score when it parses as a number (partial
+    # credit): a test cell ends in a statement, never in an expression whose value is shown
+    shown = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+             and any(o.output_type == "execute_result" for o in c.outputs)]
+    assert not shown, f"source {path.name}: test cells that show a value nbgrader may take for a score: {shown}"
     result = Validator().validate(str(RELEASE / path.name))
     assert result.get("failed"), f"untouched release {path.name} passes validation"
 
