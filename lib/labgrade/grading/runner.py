@@ -269,6 +269,17 @@ def classify_failure(text: str) -> str:
 
 
 DB_ERROR = re.compile(r"database is locked|sqlalchemy\.exc\.OperationalError|error accessing the nbgrader database")
+# a kernel that did not start: before any cell ran, so never the submission's doing. jupyter_client picks
+# its TCP ports free and the kernel binds them a moment later; on a busy machine another process can take
+# one in between ("Address already in use", then "Kernel died before replying to kernel_info")
+KERNEL_START_ERROR = re.compile(r"Kernel died before replying to kernel_info|"
+                                r"Error occurred while starting new kernel client|ZMQError: Address already in use")
+
+
+def grading_failure(text: str) -> bool:
+    """True if an autograde run failed for a reason of the grading machine's (the gradebook, a kernel
+    that did not start), not of the notebook it was on: the student is graded again, not given 0."""
+    return bool(DB_ERROR.search(text) or KERNEL_START_ERROR.search(text))
 FAILED_ON = re.compile(r"(?:Sanitizing|Autograding) (.*?)([^/\\]+)\.ipynb\s*$", re.M)
 
 
@@ -299,8 +310,8 @@ def salvage(ws: Workspace, url: str, student: str, settings: Settings, run: Stud
             with open(log, errors="replace") as fh:
                 fh.seek(text_from)
                 text = fh.read()
-            if DB_ERROR.search(text) and retries < 2:
-                retries += 1            # the gradebook, not the notebook: grade the same again
+            if grading_failure(text) and retries < 2:
+                retries += 1            # the gradebook or a kernel's start, not the notebook: grade the same again
             else:
                 broken = failed_notebook(text)
                 if broken is None or run.notebooks.get(broken) != "ok":
