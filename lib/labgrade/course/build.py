@@ -71,7 +71,9 @@ def render_notebook(src_path: Path) -> nbformat.NotebookNode:
 def execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
     from nbclient import NotebookClient  # nbclient starts kernels: loaded only by the commands that execute notebooks
 
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+    # coalesce_streams: one output per stream of a cell, however the kernel happened to flush it, so
+    # that regenerating notebooks/ changes nothing unless what the notebook prints changes
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False, coalesce_streams=True,
                             resources={"metadata": {"path": str(cwd)}})
     client.execute()
     nb.metadata.pop("widgets", None)
