@@ -280,6 +280,8 @@ def grading_failure(text: str) -> bool:
     """True if an autograde run failed for a reason of the grading machine's (the gradebook, a kernel
     that did not start), not of the notebook it was on: the student is graded again, not given 0."""
     return bool(DB_ERROR.search(text) or KERNEL_START_ERROR.search(text))
+
+
 FAILED_ON = re.compile(r"(?:Sanitizing|Autograding) (.*?)([^/\\]+)\.ipynb\s*$", re.M)
 
 

@@ -124,18 +124,24 @@ class Worker:
         self._errlog.seek(0)
         tail = self._errlog.read()[-600:].decode(errors="replace")
         self.kill()
-        record_flag("sandbox", "the grading sandbox did not start (a grading problem, not yours)")
         raise SandboxError(f"the grading sandbox (bubblewrap worker) did not start "
                            f"({type(exc).__name__}); its stderr ends with: {tail!r}") from None
 
     def start(self) -> None:
-        """Start the worker (:meth:`launch`), wait until it answers, replay the cells it ran before."""
-        if not self._starting:
-            self.launch()
+        """Start the worker (:meth:`launch`), wait until it answers, replay the cells it ran before.
+
+        A worker that does not start is flagged here, when a cell needs it (not by a launch ahead
+        that failed: the cell starts it again)."""
         try:
-            codec.recv_bytes(lambda n: self._read(n, time.monotonic() + min(self.timeout, 60.0)))
-        except Exception as exc:
-            self._start_failed(exc)
+            if not self._starting:
+                self.launch()
+            try:
+                codec.recv_bytes(lambda n: self._read(n, time.monotonic() + min(self.timeout, 60.0)))
+            except Exception as exc:
+                self._start_failed(exc)
+        except SandboxError:
+            record_flag("sandbox", "the grading sandbox did not start (a grading problem, not yours)")
+            raise
         self._starting = False
         self._errlog.close()
         replay_until = time.monotonic() + self.timeout      # the whole replay, not each cell

@@ -320,11 +320,10 @@ def serve(fin, fout) -> None:
         sys.stdout, sys.stderr = out, err
         try:
             if "rng" in req:           # the judge's global random state (numpy's legacy one, Python's)
-                last_rng = None
                 _set_rng(codec.decode(req["rng"]))
             # unchanged since the last answer unless the judge sent its own (nothing of the student's
             # runs between requests but threads it started, whose draws then count in this request)
-            rng_before = last_rng if last_rng is not None else _rng_state()
+            rng_before = last_rng if last_rng is not None and "rng" not in req else _rng_state()
             last_rng = None
             if op == "ping":            # the judge's start-up check: the sandbox runs and imports
                 pass

@@ -424,3 +424,17 @@ def test_global_random_streams_match_one_process(fresh_worker, program):
         return out
 
     assert run(ns["draw"]) == run(local["draw"])
+
+
+def test_a_worker_that_does_not_start_is_flagged_when_a_cell_needs_it(fresh_worker):
+    """Launched ahead (when the kernel loads the judge) and failed: nothing is flagged yet; the first
+    request starts it again, and when that fails too the cell gets SandboxError and the flag says so."""
+    w = judge.Worker(command=["/bin/false"], timeout=5)
+    try:
+        w.launch()
+    except judge.SandboxError:
+        pass
+    assert not any("did not start" in f for f in _flags(fresh_worker))
+    with pytest.raises(judge.SandboxError):
+        w.request({"op": "ping"})
+    assert any("did not start" in f for f in _flags(fresh_worker))
