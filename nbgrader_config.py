@@ -31,3 +31,10 @@ if os.environ.get("LABGRADE_ISOLATION", "") == "judge":
     from labgrade.sandbox.isolation import configure as _configure_judge
 
     _configure_judge(c)
+
+# The next notebook's kernel started while the current one runs (labgrade/grading/ahead.py), when
+# labgrade's runner asks for it (LABGRADE_KERNELS_AHEAD: the notebooks it staged for this student).
+if os.environ.get("LABGRADE_KERNELS_AHEAD", ""):
+    from labgrade.grading.ahead import configure as _configure_ahead
+
+    _configure_ahead(c)

@@ -23,6 +23,7 @@ class Settings:
     jobs: int = 0                  # 0: number of cores
     isolation: str = "judge"       # student code in a sandboxed worker (sandbox.isolation); "none": plain nbgrader
     warm: bool = True              # fork nbgrader from a process that imported it once (grading.warm)
+    kernels_ahead: bool = True     # start each student's next kernel while a notebook runs (grading.ahead)
 
     @property
     def due_datetime(self) -> datetime:
@@ -90,6 +91,7 @@ def load_settings(path: Path | None = None) -> Settings:
         jobs=int(g.get("jobs", 0)),
         isolation=str(os.environ.get("LABGRADE_ISOLATION") or g.get("isolation", Settings.isolation)),
         warm=bool(g.get("warm", Settings.warm)),
+        kernels_ahead=bool(g.get("kernels_ahead", Settings.kernels_ahead)),
     )
     check_isolation_name(s.isolation, "course.toml [grading] isolation (or $LABGRADE_ISOLATION)")
     if not s.max_notebook_mb > 0:

@@ -48,6 +48,7 @@ import nbformat
 
 from labgrade.course.config import Settings
 from labgrade.course.paths import ASSIGNMENT, course_root, tool_env
+from labgrade.grading import ahead
 from labgrade.grading.errors import notebook_errors
 from labgrade.grading.gradebook import open_gradebook, worker_db_url
 from labgrade.grading.staging import stage_submission, staging_root, student_id_problem
@@ -337,6 +338,8 @@ def salvage(ws: Workspace, url: str, student: str, settings: Settings, run: Stud
                     continue
                 (shadow / item.name).symlink_to(item.resolve())
             text_from = log.stat().st_size
+            if ahead.AHEAD_ENV in env:
+                env = {**env, ahead.AHEAD_ENV: ahead.grading_order(left)}
             rc, killed = run_limited(autograde_args(ws, url, student, settings, submitted=shadow_root),
                                      ws.root, log, deadline - time.monotonic(), env, memory_mb=settings.memory_mb,
                                      zygote=zygote)
@@ -466,6 +469,8 @@ def _grade_staged(ws: Workspace, url: str, student: str, notebooks: list[str], s
     if fdir.exists():
         shutil.rmtree(fdir)
     kenv = {**settings.kernel_env(), FLAGS_DIR_ENV: str(fdir)}
+    if settings.kernels_ahead:
+        kenv[ahead.AHEAD_ENV] = ahead.grading_order(staged.notebooks)
     rc, killed = run_limited(autograde_args(ws, wurl, student, settings, submitted=ws.staged_root), ws.root, log,
                              deadline - time.monotonic(), kenv, memory_mb=settings.memory_mb, zygote=zygote)
     run.returncode = rc

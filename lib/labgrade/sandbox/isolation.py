@@ -399,6 +399,23 @@ def submission_source_flags(student_nb, source_nb) -> list[str]:
     return flags
 
 
+def notebook_files(name: str, env=os.environ) -> tuple[str, str] | None:
+    """The flags and plan files of notebook ``name`` in the folder labgrade's runner names, if it does."""
+    flags_dir = env.get(FLAGS_DIR_ENV)
+    if not flags_dir:
+        return None
+    return str(Path(flags_dir) / f"{name}.jsonl"), str(Path(flags_dir) / f"{name}.plan.json")
+
+
+def kernel_env_for(name: str, env: dict) -> dict:
+    """The environment the kernel of notebook ``name`` gets, given the one of the notebook before it
+    (the kernel started ahead, labgrade.grading.ahead): only the judge's files differ between them."""
+    files = notebook_files(name, env)
+    if env.get(ENV, "") != "judge" or files is None:
+        return dict(env)
+    return {**env, judge.FLAGS_ENV: files[0], judge.PLAN_ENV: files[1]}
+
+
 class JudgeNotebook(Preprocessor):
     """Rebuild the submitted notebook from the source notebook (first sanitize preprocessor)."""
 
@@ -419,11 +436,10 @@ class JudgeNotebook(Preprocessor):
         new.metadata = nb.metadata
         # the flags file outlives a notebook whose kernel dies (no FinishJudge then): labgrade's
         # runner names a folder of its own for it, read by flags_of
-        flags_dir = os.environ.get(FLAGS_DIR_ENV)
-        if flags_dir:
-            Path(flags_dir).mkdir(parents=True, exist_ok=True)
-            path = str(Path(flags_dir) / f"{name}.jsonl")
-            plan_path = str(Path(flags_dir) / f"{name}.plan.json")
+        files = notebook_files(name)
+        if files:
+            Path(os.environ[FLAGS_DIR_ENV]).mkdir(parents=True, exist_ok=True)
+            path, plan_path = files
         else:
             fd, path = tempfile.mkstemp(prefix=f"labgrade-flags-{name}-", suffix=".jsonl")
             os.close(fd)

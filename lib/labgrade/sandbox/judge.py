@@ -612,10 +612,19 @@ def load_ipython_extension(ip) -> None:
     # every exception a cell can end with (KeyboardInterrupt included: a student's code may raise it);
     # SystemExit is shown by IPython as its message only
     ip.set_custom_exc((Exception, KeyboardInterrupt, GeneratorExit), _custom_exc)
-    try:
-        plan = json.loads(Path(os.environ[PLAN_ENV]).read_text()) if os.environ.get(PLAN_ENV) else {}
-    except (OSError, ValueError):
-        plan = {}
+    plan: dict | None = None
+
+    def student_cell(key: str) -> str:
+        # the plan is read at the first cell that needs it, not at start: a kernel may be started ahead,
+        # while labgrade.sandbox.isolation.JudgeNotebook still writes its notebook's plan
+        nonlocal plan
+        if plan is None:
+            try:
+                plan = json.loads(Path(os.environ[PLAN_ENV]).read_text()) if os.environ.get(PLAN_ENV) else {}
+            except (OSError, ValueError):
+                plan = {}
+        return str(plan.get(key, ""))
+
     timeout = float(os.environ.get(TIMEOUT_ENV) or 120)
     try:
         worker().launch()       # the worker starts while nbgrader's client connects and sends the first cell
@@ -633,13 +642,13 @@ def load_ipython_extension(ip) -> None:
                                  filename=_cell_filename(key))
                 return None
             if kind == "mirror-only":
-                mirror(str(plan.get(key, "")), _cell_filename(key), show=True)
+                mirror(student_cell(key), _cell_filename(key), show=True)
                 imports = [n for n in ast.parse(cell).body if isinstance(n, (ast.Import, ast.ImportFrom))]
                 if imports:
                     exec(compile(ast.Module(imports, []), _cell_filename(key) + " (course)", "exec"), ip.user_ns)
                 return None
             if kind == "mirror":
-                mirror(str(plan.get(key, "")), _cell_filename(key))
+                mirror(student_cell(key), _cell_filename(key))
                 return _run(cell, _cell_filename(key) + " (course)", ip.user_ns, display_last=True)
             if kind == "test":
                 return run_test_cell(cell, key, ip.user_ns)

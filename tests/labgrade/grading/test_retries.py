@@ -33,15 +33,54 @@ def kernels_that_die(tmp_path, monkeypatch, die: set[int]):
 
 @pytest.mark.parametrize("isolation", ["judge", "none"])
 def test_a_kernel_that_did_not_start_is_started_again(tmp_path, monkeypatch, isolation):
-    """The second kernel (Part 4's) dies before it answers: the student still gets every point."""
+    """The second kernel (Part 4's) dies before it answers: the student is graded again and still gets
+    every point (kernels started one at a time: the second start is Part 4's)."""
     kernels_that_die(tmp_path, monkeypatch, {2})
     students = ["s01_correct"]
     ws, _ = build_sample(tmp_path / "class", students, ["01", "04"])
-    res = grade(ws, students, jobs=1, feedback=False, report=False, isolation=isolation)
+    res = grade(ws, students, jobs=1, feedback=False, report=False, isolation=isolation, kernels_ahead=False)
     rows = [r for r in res["rows"] if r.student == "s01_correct"]
     assert rows and all(r.status == "graded" for r in rows), [(r.grade_id, r.status, r.message) for r in rows]
     assert all(r.points == r.max_points for r in rows if not r.grade_id.startswith("answer_"))
     assert "Kernel died before replying to kernel_info" in (ws.logs / "s01_correct.log").read_text()
+
+
+# the judge's kernel of Part 4 knows its notebook from its environment (its plan file)
+DIE_IF_PART_4 = """
+import os
+import time
+from pathlib import Path
+
+if os.environ.get("LABGRADE_JUDGE_PLAN", "").endswith("04_activation_statistics.plan.json"):
+    count = Path({count!r})
+    if not count.exists():
+        count.write_text("1")
+        time.sleep({delay})
+        os._exit(1)
+"""
+
+
+@pytest.mark.parametrize("delay", [0, 8], ids=["dead when taken", "dies after it was taken"])
+def test_a_kernel_started_ahead_that_died_is_replaced(tmp_path, monkeypatch, delay):
+    """The first kernel started for Part 4 (the one started ahead, while Part 1 runs) dies at start,
+    before or after Part 4 takes it: Part 4 starts its own; every point, no second grading."""
+    startup = tmp_path / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-die.py").write_text(DIE_IF_PART_4.format(count=str(tmp_path / "died"), delay=delay))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    students = ["s01_correct"]
+    ws, _ = build_sample(tmp_path / "class", students, ["01", "04"])
+    res = grade(ws, students, jobs=1, feedback=False, report=False, isolation="judge", kernels_ahead=True)
+    rows = [r for r in res["rows"] if r.student == "s01_correct"]
+    assert rows and all(r.status == "graded" for r in rows), [(r.grade_id, r.status, r.message) for r in rows]
+    assert all(r.points == r.max_points for r in rows if not r.grade_id.startswith("answer_"))
+    assert (tmp_path / "died").exists(), "the kernel started ahead for Part 4 did not run the startup file"
+    log = (ws.logs / "s01_correct.log").read_text()
+    assert not res["runs"]["s01_correct"].salvaged
+    if delay:       # taken while it slept (Part 1 takes a few seconds), then found dead by the client
+        assert "Using the kernel started ahead" in log and "died before it was ready" in log
+    else:           # usually dead before Part 4 wants it (not taken); on a slow machine, taken and then found dead
+        assert ("Using the kernel started ahead" not in log) or ("died before it was ready" in log)
 
 
 def test_kernels_that_never_start_fail_the_notebooks_with_the_reason(tmp_path, monkeypatch):
