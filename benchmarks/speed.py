@@ -5,18 +5,20 @@
    (``NBGRADER_EXECUTION=autograde``), one after the other. Against it:
    ``labgrade grade --jobs 1`` of the sample class's correct student in the default isolation
    (the judge), with feedback, warm (nbgrader forked from a zygote, the default) and cold
-   (``[grading] warm = false``: a new ``python -m nbgrader`` for autograde and for feedback),
-   and plain ``nbgrader autograde --student`` (no sandbox, no feedback) for reference.
+   (``[grading] warm = false``: a new ``python -m nbgrader`` for autograde and for feedback), warm
+   without kernels started ahead (``kernels_ahead = false``: one kernel at a time), and plain
+   ``nbgrader autograde --student`` (no sandbox, no feedback) for reference.
    Goal: one student in at most 1.3 x the floor.
 2. **Throughput against cores.** The sample class with ``--jobs 1`` and with ``--jobs N``
-   (N = cores), default isolation, feedback on. Goal: ``--jobs 2`` at least 1.9 x ``--jobs 1``.
+   (N = cores), default isolation, feedback on, with kernels started ahead (the default) and
+   without (``--kernels-ahead``). Goal: ``--jobs 2`` at least 1.9 x ``--jobs 1``.
 
 Runs alternate and repeat (``--repeat``; medians) so that a burst of load elsewhere does
 not fall on one side only. Prints times and ratios; asserts nothing (a timed test would be
 flaky). ``benchmarks.notebooks`` measures the rendered lab against empty notebooks and
 ``benchmarks.large_class`` a class of hundreds of students.
 
-    python -m benchmarks.speed [--repeat 3] [--skip-class] [--cell-timeout 60]
+    python -m benchmarks.speed [--repeat 3] [--skip-class] [--kernels-ahead both|on|off] [--cell-timeout 60]
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def floor_once(root: Path) -> float:
 
 
 def grade_once(base: Path, work: Path, students: list[str], *, jobs: int, warm: bool, cell_timeout: int,
-               feedback: bool = True) -> float:
+               feedback: bool = True, kernels_ahead: bool = True) -> float:
     """``labgrade grade`` of ``students`` (copied from ``base``) into a fresh folder; wall seconds."""
     if work.exists():
         shutil.rmtree(work)
@@ -77,7 +79,7 @@ def grade_once(base: Path, work: Path, students: list[str], *, jobs: int, warm: 
         if (base / "submitted" / s).is_dir():
             shutil.copytree(base / "submitted" / s, work / "submitted" / s)
     ws = course_workspace(work)
-    settings = load_settings().with_overrides(cell_timeout=cell_timeout, warm=warm)
+    settings = load_settings().with_overrides(cell_timeout=cell_timeout, warm=warm, kernels_ahead=kernels_ahead)
     t0 = time.perf_counter()
     run(ws, default_db_url(work), students, settings, jobs=jobs, feedback=feedback, report=False, quiet=True)
     return time.perf_counter() - t0
@@ -109,6 +111,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the one-student runs (medians)")
     parser.add_argument("--cell-timeout", type=int, default=60, help="per-cell timeout of the grading runs")
     parser.add_argument("--skip-class", action="store_true", help="only the one-student ratios")
+    parser.add_argument("--kernels-ahead", choices=("both", "on", "off"), default="both",
+                        help="the class runs with kernels started ahead (the default setting), without, or both")
     parser.add_argument("--jobs", type=int, default=None, help=f"jobs of the parallel run (default: cores, "
                                                                 f"{default_jobs()})")
     args = parser.parse_args(argv)
@@ -125,11 +129,13 @@ def main(argv=None) -> int:
         print(f"{default_jobs()} cores, load average {os.getloadavg()[0]:.1f} before; "
               f"{args.repeat} rounds, medians", flush=True)
         floor_once(root)                         # warm-up: caches, first kernel start
-        times: dict[str, list[float]] = {"floor": [], "warm": [], "cold": [], "plain": []}
+        times: dict[str, list[float]] = {"floor": [], "warm": [], "one": [], "cold": [], "plain": []}
         for i in range(args.repeat):
             times["floor"].append(floor_once(root))
             times["warm"].append(grade_once(base, tmp / f"warm{i}", [CORRECT], jobs=1, warm=True,
                                             cell_timeout=args.cell_timeout))
+            times["one"].append(grade_once(base, tmp / f"one{i}", [CORRECT], jobs=1, warm=True,
+                                           cell_timeout=args.cell_timeout, kernels_ahead=False))
             times["cold"].append(grade_once(base, tmp / f"cold{i}", [CORRECT], jobs=1, warm=False,
                                             cell_timeout=args.cell_timeout))
             times["plain"].append(plain_once(base, tmp / f"plain{i}", root, args.cell_timeout))
@@ -139,6 +145,7 @@ def main(argv=None) -> int:
         print(f"  {'run':<62} {'s':>7} {'x floor':>8}")
         rows = [("floor: ten notebooks + hidden tests, fresh kernel each", "floor"),
                 ("labgrade grade --jobs 1 (judge, feedback), warm (default)", "warm"),
+                ("  the same, kernels_ahead = false (one kernel at a time)", "one"),
                 ("labgrade grade --jobs 1 (judge, feedback), cold (warm = false)", "cold"),
                 ("nbgrader autograde --student (no sandbox, no feedback)", "plain")]
         for label, key in rows:
@@ -147,13 +154,17 @@ def main(argv=None) -> int:
         print(f"  warm / cold {_median(times['warm']) / _median(times['cold']):.2f}   (goal for warm: <= 1.3 x floor)")
         if not args.skip_class:
             students = roster()
-            t1 = grade_once(base, tmp / "class-j1", students, jobs=1, warm=True, cell_timeout=args.cell_timeout)
-            tn = grade_once(base, tmp / f"class-j{jobs}", students, jobs=jobs, warm=True,
-                            cell_timeout=args.cell_timeout)
-            print(f"\n2. the sample class ({len(students)} students), judge, feedback")
-            print(f"  --jobs 1      {t1:8.1f} s")
-            print(f"  --jobs {jobs:<6} {tn:8.1f} s")
-            print(f"  --jobs {jobs} speed-up over --jobs 1: {t1 / tn:.2f}   (goal: >= 1.9 with 2 jobs)")
+            print(f"\n2. the sample class ({len(students)} students), judge, feedback", flush=True)
+            for ahead in {"both": (True, False), "on": (True,), "off": (False,)}[args.kernels_ahead]:
+                t1 = grade_once(base, tmp / "class-j1", students, jobs=1, warm=True, cell_timeout=args.cell_timeout,
+                                kernels_ahead=ahead)
+                tn = grade_once(base, tmp / f"class-j{jobs}", students, jobs=jobs, warm=True,
+                                cell_timeout=args.cell_timeout, kernels_ahead=ahead)
+                print(f"  kernels_ahead = {str(ahead).lower()}")
+                print(f"    --jobs 1      {t1:8.1f} s")
+                print(f"    --jobs {jobs:<6} {tn:8.1f} s")
+                print(f"    --jobs {jobs} speed-up over --jobs 1: {t1 / tn:.2f}   (goal: >= 1.9 with 2 jobs)",
+                      flush=True)
         print(f"\nload average {os.getloadavg()[1]:.1f} over the last 5 minutes (other processes skew the times)")
         return 0
     except KeyboardInterrupt:
