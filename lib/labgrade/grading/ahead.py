@@ -2,8 +2,8 @@
 
 nbgrader executes a student's notebooks one after the other, each in a fresh kernel: the kernel's
 start (Python, ipykernel, numpy, the judge and its sandboxed worker) is wall time in which no cell
-runs. ``AheadExecute`` (:func:`execute_class`, nbgrader's ``Execute``, swapped in by :func:`configure`) starts the
-kernel of the *next* notebook as soon as the current one's kernel is up, so it boots while the
+runs. ``AheadExecute`` (:func:`execute_class`: nbgrader's ``Execute``, swapped in by :func:`configure`)
+starts the kernel of the *next* notebook as soon as the current one's kernel is up, so it boots while the
 current notebook's cells run, and hands it to the next notebook only if it was started exactly
 as nbgrader would start that notebook's kernel: the same kernel name, arguments, working folder
 and **the whole environment** (the judge's per-notebook files included). Anything else (a
@@ -17,14 +17,21 @@ What stays as before:
 * a fresh kernel per notebook: a kernel started ahead has run no cell of anyone's;
 * the judge reads its notebook's plan at its first cell, not at start (``labgrade.sandbox.judge``).
 
-labgrade's runner switches it on with ``LABGRADE_KERNELS_AHEAD``: the notebooks it staged, in the
-order nbgrader grades them (sorted). Unset or empty: off (plain nbgrader's Execute behaviour).
+What differs, in ``isolation = "none"`` only: there the student's code runs in the kernel, as the
+grading user, and could change what a kernel reads when it starts (IPython's startup files, the
+environment's ``.pth`` files) after the next kernel started: a fresh kernel would see the change,
+the one started ahead does not. In the judge's mode student code runs in the sandbox, which sees
+none of these.
+
+labgrade's runner switches it on with ``LABGRADE_KERNELS_AHEAD``: the notebooks it staged (a JSON
+list), in the order nbgrader grades them. Unset or empty: off (plain nbgrader's Execute behaviour).
 """
 
 from __future__ import annotations
 
 import atexit
 import functools
+import json
 import os
 
 from jupyter_core.utils import ensure_async, run_sync
@@ -34,13 +41,25 @@ from labgrade.sandbox.isolation import kernel_env_for
 AHEAD_ENV = "LABGRADE_KERNELS_AHEAD"
 
 
+#: logged when a notebook's kernel answered (labgrade's runner reads it: a kernel-start error after the
+#: notebook's kernel was up is a kernel started ahead, not the notebook's)
+KERNEL_READY = "This notebook's kernel is ready"
+USED = "Using the kernel started ahead for this notebook"
+
+
 def ahead_names(env=os.environ) -> list[str]:
-    return (env.get(AHEAD_ENV) or "").split()
+    """The notebooks of :data:`AHEAD_ENV` (a JSON list), in grading order; [] if unset or unreadable."""
+    try:
+        names = json.loads(env.get(AHEAD_ENV) or "[]")
+    except ValueError:
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
 
 
 def grading_order(notebooks) -> str:
-    """:data:`AHEAD_ENV`'s value for the staged ``notebooks``: nbgrader grades a student's notebooks sorted."""
-    return " ".join(sorted(notebooks))
+    """:data:`AHEAD_ENV`'s value for the staged ``notebooks``: the order nbgrader grades them in (it sorts
+    the notebooks' paths, ``<name>.ipynb``)."""
+    return json.dumps(sorted(notebooks, key=lambda n: f"{n}.ipynb"))
 
 
 def next_notebook(name: str | None, names: list[str]) -> str | None:
@@ -115,33 +134,41 @@ class KernelsAhead:
         key = start_key(self.km.kernel_name, self.extra_arguments, kwargs.get("cwd"), env)
         self._own_start = {"extra_arguments": list(self.extra_arguments), "env": env, **kwargs}
         km, ahead_key = _Ahead.take()
-        self._took_ahead = (km is not None and ahead_key == key and not kwargs.keys() - {"cwd"}
-                            and await ensure_async(km.is_alive()))
+        self._took_ahead = False
+        if km is not None:
+            if ahead_key != key or kwargs.keys() - {"cwd"}:
+                self.log.info("The kernel started ahead does not match this notebook's: starting a fresh one")
+            elif not await ensure_async(km.is_alive()):
+                self.log.info("The kernel started ahead died: starting this notebook's own")
+            else:
+                self._took_ahead = True
         if self._took_ahead:
             self.km = km            # the manager nbclient made for this notebook has no kernel: dropped
-            self.log.info("Using the kernel started ahead for this notebook")
+            self.log.info(USED)
         else:
             if km is not None:
-                self.log.info("The kernel started ahead does not match this notebook's: starting a fresh one")
                 await _shutdown(km)
             await ensure_async(self.km.start_kernel(**self._own_start))
-        await self._start_next(kwargs.get("cwd"), env)
 
     start_new_kernel = run_sync(async_start_new_kernel)
 
     async def async_start_new_kernel_client(self):
         took, self._took_ahead = getattr(self, "_took_ahead", False), False
         try:
-            return await super().async_start_new_kernel_client()
+            kc = await super().async_start_new_kernel_client()
         except Exception:
             if not took:
                 raise
-        # nbclient logged the error and cleaned the dead kernel up: this notebook starts its own, as it
-        # would have without a kernel started ahead
-        self.log.warning("The kernel started ahead died before it was ready: starting this notebook's own")
-        self.km = self.create_kernel_manager()
-        await ensure_async(self.km.start_kernel(**self._own_start))
-        return await super().async_start_new_kernel_client()
+            # nbclient logged the error and cleaned the dead kernel up: this notebook starts its own, as it
+            # would have without a kernel started ahead
+            self.log.warning("The kernel started ahead died before it was ready: starting this notebook's own")
+            self.km = self.create_kernel_manager()
+            await ensure_async(self.km.start_kernel(**self._own_start))
+            kc = await super().async_start_new_kernel_client()
+        # this notebook's kernel is up: the next one boots while its cells run (not beside its start)
+        self.log.info(KERNEL_READY)
+        await self._start_next(self._own_start.get("cwd"), self._own_start["env"])
+        return kc
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
@@ -157,6 +184,10 @@ class KernelsAhead:
                                                **({"cwd": cwd} if cwd else {})))
         except Exception as exc:      # the next notebook starts its own kernel, as without this module
             self.log.warning("Could not start the next notebook's kernel ahead: %s", exc)
+            try:
+                await _shutdown(km)
+            except Exception:
+                pass
             return
         _Ahead.km, _Ahead.key = km, start_key(km.kernel_name, self.extra_arguments, cwd, next_env)
 

@@ -279,8 +279,20 @@ KERNEL_START_ERROR = re.compile(r"Kernel died before replying to kernel_info|"
 
 def grading_failure(text: str) -> bool:
     """True if an autograde run failed for a reason of the grading machine's (the gradebook, a kernel
-    that did not start), not of the notebook it was on: the student is graded again, not given 0."""
-    return bool(DB_ERROR.search(text) or KERNEL_START_ERROR.search(text))
+    that did not start), not of the notebook it was on: the student is graded again, not given 0.
+
+    nbgrader stops a student's run at the first notebook that fails, so a kernel's start failed the run
+    only if it is in that notebook's part of the log (after its ``Autograding`` line) and that notebook's
+    kernel never came up: a start error after :data:`ahead.KERNEL_READY` is a kernel started ahead for a
+    later notebook, which that notebook would have replaced."""
+    if DB_ERROR.search(text):
+        return True
+    starts = list(AUTOGRADING.finditer(text))
+    last = text[starts[-1].end():] if starts else text
+    return bool(KERNEL_START_ERROR.search(last)) and ahead.KERNEL_READY not in last
+
+
+AUTOGRADING = re.compile(r"Autograding .*\.ipynb\s*$", re.M)
 
 
 FAILED_ON = re.compile(r"(?:Sanitizing|Autograding) (.*?)([^/\\]+)\.ipynb\s*$", re.M)

@@ -4,6 +4,7 @@ kernel started ahead only ever used by the notebook it was started for, and none
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -16,7 +17,8 @@ from labgrade.sandbox.isolation import ENV, FLAGS_DIR_ENV, kernel_env_for
 # a correct student, one with mistakes in these parts, one without Part 4, one whose kernel dies in Part 1
 STUDENTS = ["s01_correct", "s03_variance_as_std", "s10_missing_notebook", "s12_kernel_dies"]
 PARTS = ["01", "02", "04"]
-USED = "Using the kernel started ahead"
+USED = ahead.USED
+DIED = "The kernel started ahead died"          # before it was taken, or after ("...before it was ready")
 MISMATCH = "does not match this notebook's"
 
 
@@ -27,9 +29,11 @@ def test_the_next_notebook_is_the_one_after_in_grading_order():
     assert ahead.next_notebook("04_d", names) is None          # the last: nothing is started ahead
     assert ahead.next_notebook("03_c", names) is None          # not staged: nothing guessed
     assert ahead.next_notebook(None, names) is None
-    assert ahead.grading_order(["02_b", "04_d", "01_a"]) == "01_a 02_b 04_d"
-    assert ahead.ahead_names({ahead.AHEAD_ENV: "01_a 02_b"}) == ["01_a", "02_b"]
-    assert ahead.ahead_names({}) == []
+    env = {ahead.AHEAD_ENV: ahead.grading_order(["02_b", "04_d", "01_a"])}
+    assert ahead.ahead_names(env) == ["01_a", "02_b", "04_d"]
+    # nbgrader sorts the files: "a-b.ipynb" before "a.ipynb" ("-" < "."), though "a" < "a-b"
+    assert ahead.ahead_names({ahead.AHEAD_ENV: ahead.grading_order(["a", "a-b", "a b"])}) == ["a b", "a-b", "a"]
+    assert ahead.ahead_names({}) == [] and ahead.ahead_names({ahead.AHEAD_ENV: "not json"}) == []
 
 
 def test_only_the_judges_files_differ_between_two_notebooks_kernels(tmp_path):
@@ -56,6 +60,22 @@ def test_a_different_start_is_a_different_key():
     assert key != ahead.start_key("other", ["--x"], "/a", {"A": "1"})
 
 
+def test_a_kernel_start_error_after_the_notebooks_kernel_was_up_is_not_the_machines():
+    """A kernel started ahead that hit jupyter_client's port race, then the notebook failed on its own:
+    the notebook's failure, not a reason to grade the student again."""
+    from labgrade.grading.runner import grading_failure
+
+    zmq = "zmq.error.ZMQError: Address already in use (addr='tcp://127.0.0.1:4000')\n"
+    first = "[AutogradeApp | INFO] Autograding /x/01_a.ipynb\n"
+    second = "[AutogradeApp | INFO] Autograding /x/02_b.ipynb\n"
+    ready = f"[AutogradeApp | INFO] {ahead.KERNEL_READY}\n"
+    dead = "nbclient.exceptions.DeadKernelError: Kernel died\n"
+    assert not grading_failure(first + ready + zmq + dead)          # Part 1's kernel was up
+    assert not grading_failure(first + ready + zmq + second + ready + dead)
+    assert grading_failure(first + ready + second + zmq + "Kernel died before replying to kernel_info\n")
+    assert grading_failure(zmq + "Kernel died before replying to kernel_info\n")   # no sections: as before
+
+
 def _rows(res) -> list[tuple]:
     return sorted((r.student, r.notebook, r.grade_id, r.points, r.status, r.message, r.flags) for r in res["rows"])
 
@@ -72,7 +92,9 @@ def test_kernels_ahead_change_no_grade_and_leave_no_process(tmp_path, process_ma
     normally ran in the kernel started for it; no process is left after either run."""
     ws, _ = build_sample(tmp_path, STUDENTS, PARTS)
     with_ahead = grade(ws, STUDENTS, jobs=2, feedback=False, report=False, isolation=isolation, kernels_ahead=True)
-    used = {s: _log(ws, s).count(USED) for s in STUDENTS}
+    # a kernel started ahead that died (jupyter_client's port race on a busy machine) was replaced: counted too
+    used = {s: _log(ws, s).count(USED) + _log(ws, s).count(DIED) - _log(ws, s).count("died before it was ready")
+            for s in STUDENTS}
     assert not process_marker(), "a kernel or worker survived the grading"
     without = grade(ws, STUDENTS, jobs=2, feedback=False, report=False, isolation=isolation, kernels_ahead=False)
     assert not process_marker(), "a kernel or worker survived the grading"
@@ -90,9 +112,10 @@ def test_a_wrong_guess_costs_a_fresh_kernel_and_leaves_none(tmp_path, monkeypatc
     ends, and the grades are those of the right guesses."""
     students = ["s01_correct", "s03_variance_as_std"]
     ws, _ = build_sample(tmp_path, students, PARTS)
-    right = grade(ws, students, jobs=2, feedback=False, report=False)
-    monkeypatch.setattr(ahead, "grading_order", lambda names: " ".join(sorted(names, reverse=True)))
-    wrong = grade(ws, students, jobs=2, feedback=False, report=False)
+    # the judge's mode: there each notebook's kernel has an environment of its own (in "none" any kernel fits)
+    right = grade(ws, students, jobs=2, feedback=False, report=False, isolation="judge", kernels_ahead=True)
+    monkeypatch.setattr(ahead, "grading_order", lambda names: json.dumps(sorted(names, reverse=True)))
+    wrong = grade(ws, students, jobs=2, feedback=False, report=False, isolation="judge", kernels_ahead=True)
     assert not process_marker(), "a kernel started ahead survived its autograde"
     assert _rows(right) == _rows(wrong)
     for s in students:
