@@ -328,7 +328,8 @@ def test_course_cycle(hub, browser, artifacts):
         item.locator("button", has_text="Fetch Feedback").click()
         fb_root = u.account.home / ASSIGNMENT / "feedback"
         deadline = time.monotonic() + 60
-        while not list(fb_root.glob(f"*/{NB2}.html")) and time.monotonic() < deadline:
+        # nbgrader copies the feedback files one by one: wait for both, not for one of them
+        while not all(list(fb_root.glob(f"*/{nb}.html")) for nb in (NB1, NB2)) and time.monotonic() < deadline:
             time.sleep(0.5)
         files = sorted(fb_root.glob("*/*.html"))
         assert {f.stem for f in files} == {NB1, NB2}, files
