@@ -13,7 +13,7 @@ ones students actually write) put in at random, at most one per solution cell, a
 * **memory per job**: the peak resident memory of one student's grading (its autograde
   process, kernel and sandbox, sampled every 0.5 s), the median and the largest over the class.
 
-    python -m benchmarks.large_class [--students 500] [--jobs N] [--answers 3] [--seed 1] [--kernels-ahead on|off]
+    python -m benchmarks.large_class [--students 500] [--jobs N] [--answers 3] [--seed 1] [--kernels-ahead auto|on|off]
 
 500 students take a few hours on 2 cores; ``--students 40`` gives the rate in minutes.
 """
@@ -117,12 +117,12 @@ def main(argv=None) -> int:
     parser.add_argument("--answers", type=float, default=3, help="catalogue answers per student, on average")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cell-timeout", type=int, default=60)
-    parser.add_argument("--kernels-ahead", choices=("on", "off"), default=None,
+    parser.add_argument("--kernels-ahead", choices=("auto", "on", "off"), default=None,
                         help="start each student's next kernel while a notebook runs (default: course.toml)")
     args = parser.parse_args(argv)
     sigterm_as_interrupt()
     jobs = args.jobs or default_jobs()
-    ahead = None if args.kernels_ahead is None else args.kernels_ahead == "on"
+    ahead = {None: None, "auto": "auto", "on": True, "off": False}[args.kernels_ahead]
     settings = load_settings().with_overrides(cell_timeout=args.cell_timeout, kernels_ahead=ahead)
     with tempfile.TemporaryDirectory(prefix="labgrade-large-") as tmp:
         work = Path(tmp) / "class"
@@ -131,7 +131,8 @@ def main(argv=None) -> int:
         n_answers = sum(len(v) for v in made.values())
         print(f"{len(made)} synthetic students ({n_answers} catalogue answers in all) written in "
               f"{time.perf_counter() - t0:.0f} s; grading with --jobs {jobs} on {default_jobs()} cores "
-              f"(kernels_ahead = {str(settings.kernels_ahead).lower()}), "
+              f"(kernels ahead {'on' if settings.ahead_for(jobs) else 'off'}: kernels_ahead = "
+              f"{str(settings.kernels_ahead).lower()}), "
               f"load average {os.getloadavg()[0]:.1f}", flush=True)
         ws = course_workspace(work)
         with MemoryProbe() as probe:

@@ -23,7 +23,8 @@ class Settings:
     jobs: int = 0                  # 0: number of cores
     isolation: str = "judge"       # student code in a sandboxed worker (sandbox.isolation); "none": plain nbgrader
     warm: bool = True              # fork nbgrader from a process that imported it once (grading.warm)
-    kernels_ahead: bool = True     # start each student's next kernel while a notebook runs (grading.ahead)
+    kernels_ahead: bool | str = "auto"   # start each student's next kernel while a notebook runs (grading.ahead):
+    #                                      True, False, or "auto" (only while a core is free: jobs < cores)
 
     @property
     def due_datetime(self) -> datetime:
@@ -53,6 +54,16 @@ class Settings:
         n = self.jobs or default_jobs()
         return max(1, int(n))
 
+    def ahead_for(self, jobs: int, cores: int | None = None) -> bool:
+        """Whether kernels are started ahead when ``jobs`` students are graded at once on ``cores`` cores.
+
+        ``"auto"``: only if a core is left for the next kernel to boot on (``jobs < cores``); with as many
+        jobs as cores it measured no faster and costs one more idle kernel per job (docs/grading.md).
+        """
+        if self.kernels_ahead == "auto":
+            return jobs < (cores or default_jobs())
+        return bool(self.kernels_ahead)
+
 
 ISOLATION_MODES = ("judge", "none")
 
@@ -78,20 +89,24 @@ def load_settings(path: Path | None = None) -> Settings:
     path = path or course_root() / "course.toml"
     if not path.exists():
         return Settings()
-    data = tomllib.loads(path.read_text())
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     a, lim, g = data.get("assignment", {}), data.get("limits", {}), data.get("grading", {})
     s = Settings(
-        assignment=a.get("id", ASSIGNMENT),
-        due=str(a.get("due", Settings.due)),
-        cell_timeout=int(lim.get("cell_timeout", Settings.cell_timeout)),
-        student_timeout=int(lim.get("student_timeout", Settings.student_timeout)),
-        memory_mb=int(lim.get("memory_mb", Settings.memory_mb)),
-        blas_threads=int(lim.get("blas_threads", Settings.blas_threads)),
-        max_notebook_mb=float(lim.get("max_notebook_mb", Settings.max_notebook_mb)),
-        jobs=int(g.get("jobs", 0)),
-        isolation=str(os.environ.get("LABGRADE_ISOLATION") or g.get("isolation", Settings.isolation)),
-        warm=bool(g.get("warm", Settings.warm)),
-        kernels_ahead=bool(g.get("kernels_ahead", Settings.kernels_ahead)),
+        assignment=_get(a, "assignment", "id", str, ASSIGNMENT),
+        due=str(a.get("due", Settings.due)),      # a TOML date-time or a string nbgrader parses
+        cell_timeout=_get(lim, "limits", "cell_timeout", int, Settings.cell_timeout, least=1),
+        student_timeout=_get(lim, "limits", "student_timeout", int, Settings.student_timeout, least=1),
+        memory_mb=_get(lim, "limits", "memory_mb", int, Settings.memory_mb, least=64),
+        blas_threads=_get(lim, "limits", "blas_threads", int, Settings.blas_threads, least=0),
+        max_notebook_mb=_get(lim, "limits", "max_notebook_mb", float, Settings.max_notebook_mb),
+        jobs=_get(g, "grading", "jobs", int, 0, least=0),
+        isolation=str(os.environ.get("LABGRADE_ISOLATION") or _get(g, "grading", "isolation", str,
+                                                                    Settings.isolation)),
+        warm=_get(g, "grading", "warm", bool, Settings.warm),
+        kernels_ahead=_kernels_ahead(g.get("kernels_ahead", Settings.kernels_ahead)),
     )
     check_isolation_name(s.isolation, "course.toml [grading] isolation (or $LABGRADE_ISOLATION)")
     if not s.max_notebook_mb > 0:
@@ -100,3 +115,27 @@ def load_settings(path: Path | None = None) -> Settings:
     if s.assignment != ASSIGNMENT:
         raise ConfigError(f"course.toml names assignment {s.assignment!r}; this course has {ASSIGNMENT!r}")
     return s
+
+
+_TYPE_NAMES = {int: "a whole number", float: "a number", bool: "true or false", str: "a string"}
+
+
+def _get(table: dict, section: str, key: str, kind: type, default, *, least: int | None = None):
+    """``table[key]`` if it is of TOML type ``kind`` (an int is a float too), else a ConfigError naming it."""
+    value = table.get(key, default)
+    ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        ok, value = True, float(value)
+    if not ok:
+        raise ConfigError(f"course.toml [{section}] {key} must be {_TYPE_NAMES[kind]}, got {value!r}"
+                          + (' (write it without quotes)' if isinstance(value, str) else ""))
+    if least is not None and value < least:
+        raise ConfigError(f"course.toml [{section}] {key} must be at least {least}, got {value!r}")
+    return value
+
+
+def _kernels_ahead(value) -> bool | str:
+    if isinstance(value, bool) or value == "auto":
+        return value
+    raise ConfigError(f'course.toml [grading] kernels_ahead must be true, false or "auto" (only while a core is '
+                      f"free: jobs < cores), got {value!r}")

@@ -74,8 +74,18 @@ def check_cluster_url(url: str) -> None:
             f"(got {url.split('?')[0]!r}); use PostgreSQL: --db-url postgresql://USER:PASSWORD@HOST/DB")
 
 
+def _worker_threads(worker) -> int:
+    """How many tasks (students) ``worker`` runs at once."""
+    state = getattr(worker, "state", None)          # distributed >= 2022.11 keeps it in the worker's state
+    return int(getattr(state, "nthreads", None) or getattr(worker, "nthreads", 1) or 1)
+
+
 def _task(ws: Workspace, url: str, student: str, notebooks: list[str], settings, feedback: bool) -> StudentRun:
     """What one worker runs for one student (never raises for a broken submission)."""
+    from distributed import get_worker
+
+    # "auto" kernels ahead: for this worker's threads (students at once) on this worker's machine
+    settings = settings.with_overrides(kernels_ahead=settings.ahead_for(_worker_threads(get_worker())))
     return grade_student(ws, url, student, notebooks, settings, feedback, _worker_zygote(ws, settings))
 
 

@@ -481,7 +481,7 @@ def _grade_staged(ws: Workspace, url: str, student: str, notebooks: list[str], s
     if fdir.exists():
         shutil.rmtree(fdir)
     kenv = {**settings.kernel_env(), FLAGS_DIR_ENV: str(fdir)}
-    if settings.kernels_ahead:
+    if settings.ahead_for(1):     # grade_all and the cluster's task resolve "auto" for their jobs first
         kenv[ahead.AHEAD_ENV] = ahead.grading_order(staged.notebooks)
     rc, killed = run_limited(autograde_args(ws, wurl, student, settings, submitted=ws.staged_root), ws.root, log,
                              deadline - time.monotonic(), kenv, memory_mb=settings.memory_mb, zygote=zygote)
@@ -556,6 +556,7 @@ def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str]
         finally:
             bar.close()
         return {s: results[s] for s in students}
+    settings = settings.with_overrides(kernels_ahead=settings.ahead_for(jobs))
     own_zygote = zygote is None and settings.warm and bool(todo)
     if own_zygote:
         zygote = start_zygote(ws)
