@@ -21,7 +21,8 @@ not fall on one side only. Prints times and ratios; asserts nothing (a timed tes
 flaky). ``benchmarks.notebooks`` measures the rendered lab against empty notebooks and
 ``benchmarks.large_class`` a class of hundreds of students.
 
-    python -m benchmarks.speed [--repeat 3] [--skip-class] [--kernels-ahead both|auto|on|off] [--cell-timeout 60]
+    python -m benchmarks.speed [--repeat 3] [--skip-class | --skip-one] [--kernels-ahead both|auto|on|off]
+                               [--cell-timeout 60]
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the one-student runs (medians)")
     parser.add_argument("--cell-timeout", type=int, default=60, help="per-cell timeout of the grading runs")
     parser.add_argument("--skip-class", action="store_true", help="only the one-student ratios")
+    parser.add_argument("--skip-one", action="store_true", help="only the class ratios")
     parser.add_argument("--kernels-ahead", choices=("both", "auto", "on", "off"), default="both",
                         help='the class runs with kernels_ahead = "auto" (the default setting: on with one job, off '
                              'with as many jobs as cores), true, false, or both "auto" and false (like for like)')
@@ -149,30 +151,32 @@ def main(argv=None) -> int:
         base = tmp / "class"
         print(f"{default_jobs()} cores, load average {os.getloadavg()[0]:.1f} before; "
               f"{args.repeat} rounds, medians", flush=True)
-        floor_once(root)                         # warm-up: caches, first kernel start
-        times: dict[str, list[float]] = {"floor": [], "warm": [], "one": [], "cold": [], "plain": []}
-        for i in range(args.repeat):
-            times["floor"].append(floor_once(root))
-            times["warm"].append(grade_once(base, tmp / f"warm{i}", [CORRECT], jobs=1, warm=True,
-                                            cell_timeout=args.cell_timeout))
-            times["one"].append(grade_once(base, tmp / f"one{i}", [CORRECT], jobs=1, warm=True,
-                                           cell_timeout=args.cell_timeout, kernels_ahead=False))
-            times["cold"].append(grade_once(base, tmp / f"cold{i}", [CORRECT], jobs=1, warm=False,
-                                            cell_timeout=args.cell_timeout))
-            times["plain"].append(plain_once(base, tmp / f"plain{i}", root, args.cell_timeout))
-            print(f"  round {i + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in times.items()), flush=True)
-        fl = _median(times["floor"])
-        print("\n1. one student (s01_correct, ten notebooks), against the floor")
-        print(f"  {'run':<62} {'s':>7} {'x floor':>8}")
-        rows = [("floor: ten notebooks + hidden tests, fresh kernel each", "floor"),
-                ("labgrade grade --jobs 1 (judge, feedback), warm (default)", "warm"),
-                ("  the same, kernels_ahead = false (one kernel at a time)", "one"),
-                ("labgrade grade --jobs 1 (judge, feedback), cold (warm = false)", "cold"),
-                ("nbgrader autograde --student (no sandbox, no feedback)", "plain")]
-        for label, key in rows:
-            med = _median(times[key])
-            print(f"  {label:<62} {med:7.1f} {med / fl:8.2f}")
-        print(f"  warm / cold {_median(times['warm']) / _median(times['cold']):.2f}   (goal for warm: <= 1.3 x floor)")
+        if not args.skip_one:
+            floor_once(root)                         # warm-up: caches, first kernel start
+            times: dict[str, list[float]] = {"floor": [], "warm": [], "one": [], "cold": [], "plain": []}
+            for i in range(args.repeat):
+                times["floor"].append(floor_once(root))
+                times["warm"].append(grade_once(base, tmp / f"warm{i}", [CORRECT], jobs=1, warm=True,
+                                                cell_timeout=args.cell_timeout))
+                times["one"].append(grade_once(base, tmp / f"one{i}", [CORRECT], jobs=1, warm=True,
+                                               cell_timeout=args.cell_timeout, kernels_ahead=False))
+                times["cold"].append(grade_once(base, tmp / f"cold{i}", [CORRECT], jobs=1, warm=False,
+                                                cell_timeout=args.cell_timeout))
+                times["plain"].append(plain_once(base, tmp / f"plain{i}", root, args.cell_timeout))
+                print(f"  round {i + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in times.items()), flush=True)
+            fl = _median(times["floor"])
+            print("\n1. one student (s01_correct, ten notebooks), against the floor")
+            print(f"  {'run':<62} {'s':>7} {'x floor':>8}")
+            rows = [("floor: ten notebooks + hidden tests, fresh kernel each", "floor"),
+                    ("labgrade grade --jobs 1 (judge, feedback), warm (default)", "warm"),
+                    ("  the same, kernels_ahead = false (one kernel at a time)", "one"),
+                    ("labgrade grade --jobs 1 (judge, feedback), cold (warm = false)", "cold"),
+                    ("nbgrader autograde --student (no sandbox, no feedback)", "plain")]
+            for label, key in rows:
+                med = _median(times[key])
+                print(f"  {label:<62} {med:7.1f} {med / fl:8.2f}")
+            warm_cold = _median(times['warm']) / _median(times['cold'])
+            print(f"  warm / cold {warm_cold:.2f}   (goal for warm: <= 1.3 x floor)")
         if not args.skip_class:
             students = roster()
             print(f"\n2. the sample class ({len(students)} students), judge, feedback", flush=True)
@@ -189,8 +193,10 @@ def main(argv=None) -> int:
             for mode in modes:
                 s = settings.with_overrides(kernels_ahead=mode)
                 a1, an = s.ahead_for(1), s.ahead_for(jobs)
-                (t1, per1), (tn, _) = class_run(1, a1), class_run(jobs, an)
+                (t1, per1), (tn, pern) = class_run(1, a1), class_run(jobs, an)
                 bound = makespan_bound(per1, jobs) + (t1 - sum(per1.values()))
+                slow = sum(pern.values()) / sum(per1.values())
+                idle = jobs * (tn - (t1 - sum(per1.values()))) - sum(pern.values())
                 label = '"auto" (the default)' if mode == "auto" else str(mode).lower()
                 print(f"  kernels_ahead = {label}")
                 print(f"    --jobs 1      {t1:8.1f} s   (kernels ahead {'on' if a1 else 'off'})")
@@ -198,7 +204,10 @@ def main(argv=None) -> int:
                 print(f"    --jobs {jobs} speed-up over --jobs 1: {t1 / tn:.2f}   (goal: >= 1.9 with 2 jobs)")
                 print(f"    the most {jobs} jobs could do with these students: {bound:.1f} s, {t1 / bound:.2f} x "
                       f"(longest student {max(per1.values()):.1f} s of {sum(per1.values()):.1f} s; "
-                      f"from --jobs 1's own times per student)", flush=True)
+                      f"from --jobs 1's own times per student)")
+                print(f"    where --jobs {jobs} lost the rest: each student took {slow:.2f} x its --jobs 1 time "
+                      f"(sharing the machine); {max(idle, 0.0):.1f} job-seconds idle (no student left to start "
+                      f"while the last ones ran)", flush=True)
         print(f"\nload average {os.getloadavg()[1]:.1f} over the last 5 minutes (other processes skew the times)")
         return 0
     except KeyboardInterrupt:

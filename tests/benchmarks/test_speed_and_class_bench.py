@@ -37,3 +37,24 @@ def test_a_synthetic_class_submits_ten_notebooks_with_the_chosen_answers_in_them
                 assert first in src, f"{sid}: {a.id} not in {a.grade_id}"
     again = large_class.choose_answers(6, per_student=3, seed=7)
     assert {s: [a.id for a in v] for s, v in again.items()} == {s: [a.id for a in v] for s, v in made.items()}
+
+
+def test_the_makespan_bound_is_the_longest_student_or_the_even_spread():
+    """The best N jobs can do, printed beside the measured speed-up: no schedule beats it, and the greedy
+    schedule (each student to the job free first) reaches it when students are equal."""
+    import random
+
+    rng = random.Random(7)
+    assert speed.makespan_bound({}, 2) == 0.0
+    assert speed.makespan_bound({"a": 80.0, "b": 10.0, "c": 10.0}, 2) == 80.0
+    assert speed.makespan_bound({s: 10.0 for s in "abcd"}, 2) == 20.0
+    for _ in range(200):
+        times = {f"s{i}": rng.uniform(1, 90) for i in range(rng.randint(1, 30))}
+        jobs = rng.randint(1, 8)
+        free = [0.0] * jobs
+        for t in times.values():            # the runner's pool: the next student goes to the job free first
+            k = free.index(min(free))
+            free[k] += t
+        bound = speed.makespan_bound(times, jobs)
+        assert max(free) >= bound - 1e-9
+        assert bound >= max(times.values()) and bound >= sum(times.values()) / jobs - 1e-9
