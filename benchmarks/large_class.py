@@ -21,6 +21,7 @@ ones students actually write) put in at random, at most one per solution cell, a
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -132,7 +133,7 @@ def main(argv=None) -> int:
         print(f"{len(made)} synthetic students ({n_answers} catalogue answers in all) written in "
               f"{time.perf_counter() - t0:.0f} s; grading with --jobs {jobs} on {default_jobs()} cores "
               f"(kernels ahead {'on' if settings.ahead_for(jobs) else 'off'}: kernels_ahead = "
-              f"{str(settings.kernels_ahead).lower()}), "
+              f"{json.dumps(settings.kernels_ahead)}), "
               f"load average {os.getloadavg()[0]:.1f}", flush=True)
         ws = course_workspace(work)
         with MemoryProbe() as probe:

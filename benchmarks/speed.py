@@ -202,12 +202,17 @@ def main(argv=None) -> int:
                 print(f"    --jobs 1      {t1:8.1f} s   (kernels ahead {'on' if a1 else 'off'})")
                 print(f"    --jobs {jobs:<6} {tn:8.1f} s   (kernels ahead {'on' if an else 'off'})")
                 print(f"    --jobs {jobs} speed-up over --jobs 1: {t1 / tn:.2f}   (goal: >= 1.9 with 2 jobs)")
+                if a1 != an:        # the two runs differ in more than their jobs: no like-for-like split
+                    print("    (kernels ahead differ between the two runs: the bound and the split are printed "
+                          "for the like-for-like pair)", flush=True)
+                    continue
                 print(f"    the most {jobs} jobs could do with these students: {bound:.1f} s, {t1 / bound:.2f} x "
                       f"(longest student {max(per1.values()):.1f} s of {sum(per1.values()):.1f} s; "
                       f"from --jobs 1's own times per student)")
                 print(f"    where --jobs {jobs} lost the rest: each student took {slow:.2f} x its --jobs 1 time "
-                      f"(sharing the machine); {max(idle, 0.0):.1f} job-seconds idle (no student left to start "
-                      f"while the last ones ran)", flush=True)
+                      f"(sharing the machine); {idle:.1f} job-seconds idle (no student left to start while the "
+                      f"last ones ran; taking the run's fixed part, {t1 - sum(per1.values()):.1f} s, as equal in "
+                      f"both runs: below 0 means it was not)", flush=True)
         print(f"\nload average {os.getloadavg()[1]:.1f} over the last 5 minutes (other processes skew the times)")
         return 0
     except KeyboardInterrupt:

@@ -57,4 +57,10 @@ def test_the_makespan_bound_is_the_longest_student_or_the_even_spread():
             free[k] += t
         bound = speed.makespan_bound(times, jobs)
         assert max(free) >= bound - 1e-9
-        assert bound >= max(times.values()) and bound >= sum(times.values()) / jobs - 1e-9
+    for jobs in range(1, 9):                # equal students, a multiple of the jobs: greedy reaches the bound
+        for per_job in range(1, 5):
+            times = {f"s{i}": 7.0 for i in range(jobs * per_job)}
+            free = [0.0] * jobs
+            for t in times.values():
+                free[free.index(min(free))] += t
+            assert max(free) == speed.makespan_bound(times, jobs) == 7.0 * per_job

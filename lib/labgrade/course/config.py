@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import tomllib
 from dataclasses import dataclass, replace
@@ -31,6 +33,9 @@ class Settings:
         from nbgrader.utils import parse_utc  # nbgrader loads ~1300 modules: only when a due date is parsed
 
         return parse_utc(self.due)
+
+    def __post_init__(self):
+        _kernels_ahead(self.kernels_ahead)      # a value set in code is held to course.toml's rule
 
     def with_overrides(self, **kw) -> Settings:
         return replace(self, **{k: v for k, v in kw.items() if v is not None})
@@ -79,10 +84,16 @@ def check_isolation_name(value: str, where: str) -> None:
 
 
 def default_jobs() -> int:
+    """The cores this process may use: its CPU affinity and, in a container, its cgroup's CPU quota
+    (``dask.system.cpu_count``: a pod limited to 2 CPUs on a 64-core node gets 2)."""
     try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover (not Linux)
-        return os.cpu_count() or 1
+        from dask.system import cpu_count  # the course environment has it (Dask); the student bundle may not
+    except ImportError:
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:  # pragma: no cover (not Linux)
+            return os.cpu_count() or 1
+    return max(1, int(cpu_count()))
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -93,23 +104,41 @@ def load_settings(path: Path | None = None) -> Settings:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    for section, keys in KNOWN.items():
+        if not isinstance(data.get(section, {}), dict):
+            raise ConfigError(f"course.toml [{section}] must be a table ([{section}] followed by key = value "
+                              f"lines), got {data[section]!r}")
+        for key in data.get(section, {}):
+            if key not in keys:
+                close = difflib.get_close_matches(key, keys, n=1)
+                raise ConfigError(f"course.toml [{section}] has no setting {key!r}"
+                                  + (f" (did you mean {close[0]!r}?)" if close else "")
+                                  + f"; it has {', '.join(keys)}")
+    for section in data:
+        if section not in KNOWN:
+            raise ConfigError(f"course.toml has no section [{section}]; it has "
+                              + ", ".join(f"[{k}]" for k in KNOWN))
     a, lim, g = data.get("assignment", {}), data.get("limits", {}), data.get("grading", {})
+    due = a.get("due", Settings.due)
+    if not isinstance(due, (str, datetime)):
+        raise ConfigError(f"course.toml [assignment] due must be a date and time, e.g. "
+                          f"\"2026-12-18 23:59:00 UTC\" or 2026-12-18T23:59:00Z, got {due!r}")
+    isolation = _get(g, "grading", "isolation", str, Settings.isolation)
     s = Settings(
         assignment=_get(a, "assignment", "id", str, ASSIGNMENT),
-        due=str(a.get("due", Settings.due)),      # a TOML date-time or a string nbgrader parses
+        due=str(due),      # a TOML date-time or a string nbgrader parses
         cell_timeout=_get(lim, "limits", "cell_timeout", int, Settings.cell_timeout, least=1),
         student_timeout=_get(lim, "limits", "student_timeout", int, Settings.student_timeout, least=1),
         memory_mb=_get(lim, "limits", "memory_mb", int, Settings.memory_mb, least=64),
         blas_threads=_get(lim, "limits", "blas_threads", int, Settings.blas_threads, least=0),
         max_notebook_mb=_get(lim, "limits", "max_notebook_mb", float, Settings.max_notebook_mb),
         jobs=_get(g, "grading", "jobs", int, 0, least=0),
-        isolation=str(os.environ.get("LABGRADE_ISOLATION") or _get(g, "grading", "isolation", str,
-                                                                    Settings.isolation)),
+        isolation=str(os.environ.get("LABGRADE_ISOLATION") or isolation),
         warm=_get(g, "grading", "warm", bool, Settings.warm),
         kernels_ahead=_kernels_ahead(g.get("kernels_ahead", Settings.kernels_ahead)),
     )
     check_isolation_name(s.isolation, "course.toml [grading] isolation (or $LABGRADE_ISOLATION)")
-    if not s.max_notebook_mb > 0:
+    if not 0 < s.max_notebook_mb < math.inf:
         raise ConfigError(f"course.toml [limits] max_notebook_mb must be a positive size in MiB, "
                           f"got {s.max_notebook_mb!r}")
     if s.assignment != ASSIGNMENT:
@@ -117,6 +146,12 @@ def load_settings(path: Path | None = None) -> Settings:
     return s
 
 
+# every setting course.toml may hold, by section
+KNOWN = {
+    "assignment": ("id", "due"),
+    "limits": ("cell_timeout", "student_timeout", "memory_mb", "blas_threads", "max_notebook_mb"),
+    "grading": ("jobs", "isolation", "warm", "kernels_ahead"),
+}
 _TYPE_NAMES = {int: "a whole number", float: "a number", bool: "true or false", str: "a string"}
 
 
@@ -128,10 +163,20 @@ def _get(table: dict, section: str, key: str, kind: type, default, *, least: int
         ok, value = True, float(value)
     if not ok:
         raise ConfigError(f"course.toml [{section}] {key} must be {_TYPE_NAMES[kind]}, got {value!r}"
-                          + (' (write it without quotes)' if isinstance(value, str) else ""))
+                          + (" (write it without quotes)" if _parses_as(value, kind) else ""))
     if least is not None and value < least:
         raise ConfigError(f"course.toml [{section}] {key} must be at least {least}, got {value!r}")
     return value
+
+
+def _parses_as(value, kind: type) -> bool:
+    """A quoted value that would be right unquoted: "120" for a number, "false" for a switch."""
+    if not isinstance(value, str) or kind is str:
+        return False
+    try:
+        return isinstance(tomllib.loads(f"v = {value}")["v"], kind)
+    except tomllib.TOMLDecodeError:
+        return False
 
 
 def _kernels_ahead(value) -> bool | str:

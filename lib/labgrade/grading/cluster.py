@@ -29,6 +29,7 @@ import sys
 import threading
 import uuid
 
+from labgrade.course.config import default_jobs
 from labgrade.grading.runner import StudentRun, Workspace, grade_student, start_zygote
 from labgrade.grading.warm import Zygote
 
@@ -74,18 +75,25 @@ def check_cluster_url(url: str) -> None:
             f"(got {url.split('?')[0]!r}); use PostgreSQL: --db-url postgresql://USER:PASSWORD@HOST/DB")
 
 
-def _worker_threads(worker) -> int:
-    """How many tasks (students) ``worker`` runs at once."""
-    state = getattr(worker, "state", None)          # distributed >= 2022.11 keeps it in the worker's state
-    return int(getattr(state, "nthreads", None) or getattr(worker, "nthreads", 1) or 1)
+def cluster_ahead(workers: dict, cores: dict) -> bool:
+    """``kernels_ahead = "auto"`` on a cluster: on only if every machine keeps a core free beside the
+    students its workers grade at once.
+
+    ``workers``: the scheduler's view, address -> {"host", "nthreads"}; ``cores``: address -> the cores that
+    worker may use (:func:`labgrade.course.config.default_jobs` run on it: affinity and cgroup quota). The
+    threads of all workers on one host add up: eight one-thread workers on an 8-core node leave none free.
+    """
+    threads: dict[str, int] = {}
+    free: dict[str, int] = {}
+    for addr, info in workers.items():
+        host = info.get("host") or addr
+        threads[host] = threads.get(host, 0) + int(info.get("nthreads") or 1)
+        free[host] = max(free.get(host, 0), int(cores.get(addr) or 1))
+    return bool(threads) and all(threads[h] < free[h] for h in threads)
 
 
 def _task(ws: Workspace, url: str, student: str, notebooks: list[str], settings, feedback: bool) -> StudentRun:
     """What one worker runs for one student (never raises for a broken submission)."""
-    from distributed import get_worker
-
-    # "auto" kernels ahead: for this worker's threads (students at once) on this worker's machine
-    settings = settings.with_overrides(kernels_ahead=settings.ahead_for(_worker_threads(get_worker())))
     return grade_student(ws, url, student, notebooks, settings, feedback, _worker_zygote(ws, settings))
 
 
@@ -117,6 +125,9 @@ def grade_on_cluster(ws: Workspace, url: str, students: list[str], notebooks: li
                 client.run(check)
             except Exception as exc:
                 raise ClusterError(f"a worker of {scheduler} cannot grade: {exc}") from None
+        if settings.kernels_ahead == "auto":     # resolved once, for the machines the cluster has now
+            settings = settings.with_overrides(kernels_ahead=cluster_ahead(
+                client.scheduler_info(n_workers=-1)["workers"], client.run(default_jobs)))
         # a readable key for the dashboard, unique across runs and clients sharing the scheduler (a key seen
         # before would be answered with the earlier run's result)
         run_id = uuid.uuid4().hex[:12]

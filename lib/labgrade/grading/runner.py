@@ -556,7 +556,7 @@ def grade_all(ws: Workspace, url: str, students: list[str], notebooks: list[str]
         finally:
             bar.close()
         return {s: results[s] for s in students}
-    settings = settings.with_overrides(kernels_ahead=settings.ahead_for(jobs))
+    settings = settings.with_overrides(kernels_ahead=settings.ahead_for(min(jobs, max(1, len(todo)))))
     own_zygote = zygote is None and settings.warm and bool(todo)
     if own_zygote:
         zygote = start_zygote(ws)

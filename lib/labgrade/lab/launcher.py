@@ -46,7 +46,7 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_runtime_dir
 
-from labgrade.course.config import load_settings
+from labgrade.course.config import ConfigError, Settings, load_settings
 from labgrade.course.paths import ASSIGNMENT, course_root, tool_env
 
 STATE = ".labgrade"              # inside the working folder: lab config, logs, backups
@@ -167,10 +167,12 @@ def sync_release(release_dir: Path, workdir: Path, reset: tuple[str, ...] = ()) 
 # ------------------------------------------------------------------ the server
 
 def cell_timeout(root: Path) -> int:
+    """Validate's per-cell timeout: course.toml's ``[limits] cell_timeout`` (the grading one), else 120 s."""
     try:
-        return load_settings(root / "course.toml").cell_timeout
-    except Exception:  # course.toml is optional for the lab
-        return 120
+        return load_settings(root / "course.toml").cell_timeout    # no course.toml: the defaults
+    except ConfigError as exc:      # the lab still starts; the course's maintainer learns what is wrong
+        print(f"labgrade lab: {exc}; Validate uses a cell timeout of {Settings.cell_timeout} s", file=sys.stderr)
+        return Settings.cell_timeout
 
 
 def publish_exchange(release_dir: Path, workdir: Path) -> Path:

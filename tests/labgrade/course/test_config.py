@@ -38,11 +38,63 @@ def _toml(tmp_path, section: str, key: str, literal: str):
     return path
 
 
-def test_the_course_file_loads_and_names_every_checked_key():
+def test_the_course_file_loads_and_every_key_is_checked():
+    from labgrade.course.config import KNOWN
+
     s = load_settings()
     assert s.kernels_ahead in (True, False, "auto")
     data = tomllib.loads((course_root() / "course.toml").read_text())
-    assert set(KEYS) <= {(sec, k) for sec, table in data.items() for k in table}
+    in_file = {(sec, k) for sec, table in data.items() for k in table}
+    # every key of the file is checked here or below (id, due, kernels_ahead have tests of their own)
+    assert in_file == set(KEYS) | {("assignment", "id"), ("assignment", "due"), ("grading", "kernels_ahead")}
+    assert in_file == {(sec, k) for sec, keys in KNOWN.items() for k in keys}
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("[grading]\nkernel_ahead = false\n",
+     r"\[grading\] has no setting 'kernel_ahead' \(did you mean 'kernels_ahead'\?\)"),
+    ("[limits]\ncell_timout = 30\n", r"did you mean 'cell_timeout'"),
+    ("[grading]\nfoo = 1\n", r"\[grading\] has no setting 'foo'; it has jobs, isolation"),
+    ("[gradeing]\njobs = 2\n", r"no section \[gradeing\]"),
+    ("grading = 5\n", r"\[grading\] must be a table.*got 5"),
+    ("[[limits]]\ncell_timeout = 3\n", r"\[limits\] must be a table"),
+    ("[assignment]\ndue = 5\n", r"due must be a date and time.*got 5"),
+    ("[limits]\nmax_notebook_mb = inf\n", r"max_notebook_mb must be a positive size.*got inf"),
+    ("[limits]\nmax_notebook_mb = nan\n", r"max_notebook_mb must be a positive size.*got nan"),
+])
+def test_a_misspelled_or_misplaced_setting_is_refused_by_name(tmp_path, text, match):
+    """A typo would otherwise be ignored and its default used without a word."""
+    path = tmp_path / "course.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=match):
+        load_settings(path)
+
+
+def test_a_due_date_may_be_a_toml_date_time(tmp_path):
+    path = tmp_path / "course.toml"
+    path.write_text("[assignment]\ndue = 2026-12-18T23:59:00Z\n")
+    assert load_settings(path).due_datetime.day == 18
+
+
+def test_the_isolation_key_is_checked_even_when_the_environment_overrides_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABGRADE_ISOLATION", "none")
+    with pytest.raises(ConfigError, match=r"\[grading\] isolation must be a string, got 5"):
+        load_settings(_toml(tmp_path, "grading", "isolation", "5"))
+
+
+@pytest.mark.parametrize(("literal", "hint"), [('"120"', True), ('"abc"', False), ('"2.5"', False)])
+def test_the_quotes_hint_is_given_only_when_the_unquoted_value_would_do(tmp_path, literal, hint):
+    with pytest.raises(ConfigError) as err:
+        load_settings(_toml(tmp_path, "limits", "cell_timeout", literal))
+    assert ("without quotes" in str(err.value)) is hint
+
+
+@pytest.mark.parametrize("value", ["on", "yes", 1, None])
+def test_a_setting_made_in_code_is_held_to_the_same_rule(value):
+    with pytest.raises(ConfigError, match=r"kernels_ahead must be true, false or \"auto\""):
+        Settings(kernels_ahead=value)
+    with pytest.raises(ConfigError):
+        Settings().with_overrides(kernels_ahead=value) if value is not None else Settings(kernels_ahead=None)
 
 
 @pytest.mark.parametrize(("where", "literal"), [
@@ -111,8 +163,39 @@ def test_grade_all_hands_each_student_the_resolved_setting(tmp_path, monkeypatch
         (ws.submission(s)).mkdir(parents=True)
     cores = default_jobs()
     for jobs in (1, cores, cores + 1):
-        seen.clear()
-        runner.grade_all(ws, "sqlite://", ["s1", "s2"], ["01_a"], Settings(kernels_ahead=setting, warm=False),
-                         jobs=jobs, progress=False)
-        want = (jobs < cores) if setting == "auto" else setting
-        assert seen == [want, want]
+        for roster in (["s1", "s2"], ["s1"]):
+            seen.clear()
+            runner.grade_all(ws, "sqlite://", roster, ["01_a"], Settings(kernels_ahead=setting, warm=False),
+                             jobs=jobs, progress=False)
+            at_once = min(jobs, len(roster))        # one student regraded with --jobs 8: one at a time
+            want = (at_once < cores) if setting == "auto" else setting
+            assert seen == [want] * len(roster), (jobs, roster)
+
+
+@pytest.mark.parametrize(("workers", "cores", "want"), [
+    # Slurm, the docs' example: 8 one-thread workers on an 8-core node (dask-jobqueue processes=8, cores=8)
+    ({f"tcp://n1:{i}": {"host": "n1", "nthreads": 1} for i in range(8)}, 8, False),
+    ({f"tcp://n1:{i}": {"host": "n1", "nthreads": 1} for i in range(7)}, 8, True),
+    ({"tcp://n1:1": {"host": "n1", "nthreads": 4}}, 8, True),
+    # a pod limited to 2 CPUs (its cgroup quota, as default_jobs reads it) with 2 threads
+    ({"tcp://10.0.0.5:1": {"host": "10.0.0.5", "nthreads": 2}}, 2, False),
+    ({"tcp://10.0.0.5:1": {"host": "10.0.0.5", "nthreads": 1}}, 2, True),
+    # two machines: one full is enough to turn it off everywhere (one setting for the run)
+    ({"tcp://a:1": {"host": "a", "nthreads": 1}, "tcp://b:1": {"host": "b", "nthreads": 2}}, 2, False),
+    ({"tcp://a:1": {"host": "a", "nthreads": 1}, "tcp://b:1": {"host": "b", "nthreads": 1}}, 2, True),
+    ({}, 8, False),
+])
+def test_auto_on_a_cluster_counts_every_worker_of_a_machine(workers, cores, want):
+    from labgrade.grading.cluster import cluster_ahead
+
+    assert cluster_ahead(workers, {addr: cores for addr in workers}) is want
+
+
+def test_the_default_jobs_follow_the_cgroup_quota(monkeypatch):
+    """``jobs = 0`` means the cores this process may use, a container's CPU limit included (dask's count)."""
+    import dask.system
+
+    from labgrade.course.config import default_jobs
+
+    monkeypatch.setattr(dask.system, "cpu_count", lambda: 3)
+    assert default_jobs() == 3
