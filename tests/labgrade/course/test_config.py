@@ -199,3 +199,16 @@ def test_the_default_jobs_follow_the_cgroup_quota(monkeypatch):
 
     monkeypatch.setattr(dask.system, "cpu_count", lambda: 3)
     assert default_jobs() == 3
+
+
+def test_the_student_lab_warns_about_a_bad_course_file_and_keeps_going(tmp_path, capsys):
+    """The lab reads only Validate's cell timeout from course.toml: a broken file must not stop a student."""
+    from labgrade.lab.launcher import cell_timeout
+
+    assert cell_timeout(tmp_path) == Settings.cell_timeout                 # no course.toml: the default
+    (tmp_path / "course.toml").write_text("[limits]\ncell_timeout = 45\n")
+    assert cell_timeout(tmp_path) == 45
+    (tmp_path / "course.toml").write_text("[limits]\ncell_timeout = \"45\"\n")
+    assert cell_timeout(tmp_path) == Settings.cell_timeout
+    err = capsys.readouterr().err
+    assert "cell_timeout must be a whole number, got '45' (write it without quotes)" in err and "120 s" in err
