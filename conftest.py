@@ -36,3 +36,41 @@ if "numpy" in sys.modules:  # a plugin imported numpy first: its BLAS has alread
 
 collect_ignore = ["lib/labgrade", "nbgrader_config.py", ".ci"]
 
+
+
+# --- the order of test files: the longest first -------------------------------------------------
+# ``make test`` runs pytest-xdist with ``--dist loadfile``: each file goes whole to one worker, and a
+# worker takes the next file when it is done. By default xdist queues the files by their number of tests
+# (``--loadscope-reorder``), which put the 173 quick course.toml cases first and the longest files (the
+# hostile catalogue, the differential, the rendered notebooks) late, so the run ended with one worker
+# busy and the others idle. ``make test`` passes ``--no-loadscope-reorder``: the files go in the order
+# collected, which this hook sets. Longest first (the classic LPT schedule) keeps them busy
+# to the end. Seconds: the file's setups and calls in `bash .ci/run` at 0bb61b7 (--durations=25, 3
+# workers on 2 cores); a file missing here keeps its place after these. Only the order changes: tests
+# in a file keep theirs, and every file still runs.
+LONGEST_FIRST = {
+    "tests/labgrade/grading/test_sample_class.py": 385,
+    "tests/labgrade/sandbox/test_hostile.py": 271,
+    "tests/hub/test_course_cycle.py": 235,
+    "tests/labgrade/variants/test_differential.py": 228,
+    "tests/labgrade/grading/test_ahead.py": 183,
+    "notebooks/06_training_comparison.ipynb": 152,
+    "tests/labgrade/fairness/test_fairness.py": 135,
+    "tests/labgrade/grading/test_dask.py": 131,
+    "tests/labgrade/grading/test_retries.py": 117,
+    "tests/bundle/test_student_bundle.py": 100,
+    "tests/labgrade/grading/test_limits.py": 81,
+    "tests/labgrade/grading/test_regrade.py": 43,
+    "notebooks/07_performance_analysis.ipynb": 36,
+}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    root = str(config.rootpath)
+
+    def weight(item) -> int:
+        path = str(item.path)
+        rel = path[len(root) + 1:] if path.startswith(root + os.sep) else path
+        return -LONGEST_FIRST.get(rel.replace(os.sep, "/"), 0)
+
+    items[:] = sorted(items, key=weight)     # stable: the rest keep the collected order
