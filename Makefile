@@ -39,7 +39,7 @@ sysdeps:  ## install bubblewrap (the grading sandbox) with apt if it is missing
 # and the extra worker fills those waits (measured on 2 cores: 16 min 13 s with 2 workers, 15 min 3 s with 3).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: $(STAMP) sysdeps  ## set up, then run the whole test suite (what CI runs)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25 --nbval --nbval-sanitize-with .ci/nbval_sanitize.cfg \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25 --nbval --nbval-sanitize-with .ci/nbval_sanitize.cfg \
 	    tests lib/initlab lib/labcheck notebooks
 
 test-fast: $(STAMP)  ## unit tests of lib/ only
