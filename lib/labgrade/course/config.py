@@ -132,7 +132,7 @@ def load_settings(path: Path | None = None) -> Settings:
         memory_mb=_get(lim, "limits", "memory_mb", int, Settings.memory_mb, least=64),
         blas_threads=_get(lim, "limits", "blas_threads", int, Settings.blas_threads, least=0),
         max_notebook_mb=_get(lim, "limits", "max_notebook_mb", float, Settings.max_notebook_mb),
-        jobs=_get(g, "grading", "jobs", int, 0, least=0),
+        jobs=_get(g, "grading", "jobs", int, Settings.jobs, least=0),
         isolation=str(os.environ.get("LABGRADE_ISOLATION") or isolation),
         warm=_get(g, "grading", "warm", bool, Settings.warm),
         kernels_ahead=_kernels_ahead(g.get("kernels_ahead", Settings.kernels_ahead)),
